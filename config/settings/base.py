@@ -1,0 +1,176 @@
+"""Settings shared by every mode. Mode modules (embedded, production, test) extend this."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from config import env
+from core.ops.logging import logging_config
+
+BASE_DIR = env.BASE_DIR
+VAR_DIR = env.path("VAR_DIR", BASE_DIR / "var")
+
+DEBUG = False
+ALLOWED_HOSTS: list[str] = []
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_prometheus",
+    "core.tenancy",
+    "core.accounts",
+    "core.audit",
+    "core.crypto",
+    "core.api",
+    "core.web",
+    "core.ops",
+    "water",
+    "roadside",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.ops.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "core.web.middleware.SecurityHeadersMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.accounts.middleware.SessionPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.web.middleware.PortalErrorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.web.context_processors.platform",
+            ],
+        },
+    },
+]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:landing"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.accounts.validators.CharacterClassValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour; tokens are also single-use
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("id", _("Bahasa Indonesia")), ("es", _("Español"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Sessions: HttpOnly, SameSite=Lax; staff sessions also expire on idle and absolute limits.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+STAFF_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag, not the cookie
+
+# Security headers.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(self), usb=()"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Rate limits: "<count>/<seconds>". Route-specific limits are declared beside the route.
+RATE_LIMIT_DEFAULT = env.string("RATE_LIMIT_DEFAULT", "100/900")
+RATE_LIMIT_LOGIN = env.string("RATE_LIMIT_LOGIN", "5/60")
+LOGIN_FAILURE_ALERT_THRESHOLD = env.integer("LOGIN_FAILURE_ALERT_THRESHOLD", 5)
+
+# JWT access tokens (RS256) and opaque refresh tokens.
+JWT_ISSUER = env.string("JWT_ISSUER", "https://platform.local")
+JWT_AUDIENCE = env.string("JWT_AUDIENCE", "platform-api")
+JWT_ACCESS_TTL = timedelta(minutes=15)
+JWT_REFRESH_TTL = timedelta(days=30)
+JWT_KEY_OVERLAP = timedelta(hours=1)
+JWT_KEYS_DIR = env.path("JWT_KEYS_DIR", VAR_DIR / "keys" / "jwt")
+
+# Field encryption: key ring "kid:base64key,..." (first is active) and a blind-index key.
+FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS", "")
+BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY", "")
+
+MFA_ISSUER = env.string("MFA_ISSUER", "IndoWater · RoadSide+")
+MFA_RECOVERY_CODES = 10
+
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "no-reply@platform.local")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+MQTT_URL = env.optional("MQTT_URL")
+METRICS_TOKEN = env.optional("METRICS_TOKEN")
+SENTRY_DSN = env.optional("SENTRY_DSN")
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+LOGGING = logging_config(level=env.string("LOG_LEVEL", "INFO"))
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
+ADMIN_URL = env.string("ADMIN_URL", "admin/")

@@ -1,0 +1,27 @@
+"""The embedded default: no services needed. SQLite under var/, in-process cache and tasks."""
+
+from __future__ import annotations
+
+from config import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
+from core.crypto.keyring import ensure_local_keys
+
+DEBUG = env.boolean("DEBUG", False)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+SECRET_KEY, FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY = ensure_local_keys(VAR_DIR / "keys")
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "db.sqlite3",
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"

@@ -1,0 +1,63 @@
+"""Production: every value comes from the environment through config.env."""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from config import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import SECURE_CSP
+
+DEBUG = False
+SECRET_KEY = env.string("SECRET_KEY")
+ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS")
+FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS")
+BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY")
+JWT_KEYS_DIR = env.path("JWT_KEYS_DIR", env.BASE_DIR / "var" / "keys" / "jwt")
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.string("DATABASE_URL"), conn_max_age=0, conn_health_checks=True
+    )
+}
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": env.integer("DB_POOL_MIN", 2),
+    "max_size": env.integer("DB_POOL_MAX", 10),
+}
+_replica = env.optional("DATABASE_REPLICA_URL")
+if _replica:
+    DATABASES["replica"] = dj_database_url.parse(_replica, conn_max_age=0)
+    DATABASE_ROUTERS = ["core.ops.db_router.ReplicaRouter"]
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.string("REDIS_URL"),
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 63072000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CSP = {**SECURE_CSP, "upgrade-insecure-requests": True}
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", True)
+STATIC_ROOT = env.path("STATIC_ROOT", env.BASE_DIR / "var" / "static")
+MEDIA_ROOT = env.path("MEDIA_ROOT", env.BASE_DIR / "var" / "media")
+
+if SENTRY_DSN:  # noqa: F405
+    from core.ops.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env.string("SENTRY_ENVIRONMENT", "production"))  # noqa: F405

@@ -1,0 +1,44 @@
+"""Test settings: SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set."""
+
+from __future__ import annotations
+
+import dj_database_url
+
+from config import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdefghij"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Fixed test keys (base64 of 32 bytes); never used outside the test suite.
+FIELD_ENCRYPTION_KEYS = "t1:dGVzdC1rZXktb25lLTMyLWJ5dGVzLWxvbmctISEhISE="
+BLIND_INDEX_KEY = "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtISE="
+JWT_KEYS_DIR = VAR_DIR / "test-keys" / "jwt"
+
+_database_url = env.optional("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "test.sqlite3",
+            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
+        }
+    }
+
+_redis_url = env.optional("REDIS_URL")
+if _redis_url:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

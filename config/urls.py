@@ -1,0 +1,16 @@
+"""Root URL map: portals, accounts, API, operations."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from core.api.root import api
+
+urlpatterns = [
+    path("", include("core.web.urls")),
+    path("", include("core.ops.urls")),
+    path("accounts/", include("core.accounts.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

@@ -1,0 +1,52 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.core.cache import cache
+
+from core.accounts.services.mfa import mfa_enrolment_confirm, mfa_enrolment_start
+from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TenantFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache; every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def user_factory():
+    return UserFactory
+
+
+@pytest.fixture
+def tenant_factory():
+    return TenantFactory
+
+
+@pytest.fixture
+def membership_factory():
+    return MembershipFactory
+
+
+def enrol_mfa(user) -> tuple[str, list[str]]:
+    """Enrol a TOTP device for `user`; returns the secret and the recovery codes."""
+    device = mfa_enrolment_start(user=user)
+    step_code = pyotp.TOTP(device.secret).now()
+    codes = mfa_enrolment_confirm(user=user, device_id=device.pk, code=step_code)
+    assert codes is not None
+    return device.secret, codes
+
+
+@pytest.fixture
+def mfa_enrol():
+    return enrol_mfa

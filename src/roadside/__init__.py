@@ -1,0 +1,1 @@
+"""RoadSide+ TT: roadside assistance dispatch for Trinidad and Tobago."""

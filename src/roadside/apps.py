@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RoadsideConfig(AppConfig):
+    name = "roadside"
+    verbose_name = "RoadSide+ TT"

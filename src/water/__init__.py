@@ -1,0 +1,1 @@
+"""IndoWater: prepaid smart water metering for Indonesian water authorities."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WaterConfig(AppConfig):
+    name = "water"
+    verbose_name = "IndoWater"
