@@ -24,8 +24,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "test.sqlite3",
-            "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
+            "NAME": VAR_DIR / "test.sqlite3",  # the test runner uses an in-memory copy
         }
     }
 
