@@ -48,12 +48,19 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CSP = {**SECURE_CSP, "upgrade-insecure-requests": True}
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
-EMAIL_PORT = env.integer("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", True)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env.string("EMAIL_HOST", "localhost"),
+            "port": env.integer("EMAIL_PORT", 587),
+            "username": env.string("EMAIL_HOST_USER", ""),
+            "password": env.string("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env.boolean("EMAIL_USE_TLS", True),
+            "timeout": env.integer("EMAIL_TIMEOUT", 10),
+        },
+    }
+}
 STATIC_ROOT = env.path("STATIC_ROOT", env.BASE_DIR / "var" / "static")
 MEDIA_ROOT = env.path("MEDIA_ROOT", env.BASE_DIR / "var" / "media")
 
