@@ -5,9 +5,21 @@ from __future__ import annotations
 import pyotp
 import pytest
 from django.core.cache import cache
+from django.test import TransactionTestCase
 
 from core.accounts.services.mfa import mfa_enrolment_confirm, mfa_enrolment_start
+from core.audit.testing import flush_with_audit_triggers_suspended
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, TenantFactory, UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_flushable():
+    """`transaction=True` tests end with a flush; let it empty the append-only audit table."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            TransactionTestCase, "_fixture_teardown", flush_with_audit_triggers_suspended()
+        )
+        yield
 
 
 @pytest.fixture(autouse=True)
