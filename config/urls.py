@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("core.ops.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("api/", api.urls),
+    path(".well-known/", include("core.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.ops.middleware.RequestIdMiddleware",
+    "core.ops.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.web.middleware.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -156,6 +157,7 @@ JWT_ACCESS_TTL = timedelta(minutes=15)
 JWT_REFRESH_TTL = timedelta(days=30)
 JWT_KEY_OVERLAP = timedelta(hours=1)
 JWT_KEYS_DIR = env.path("JWT_KEYS_DIR", VAR_DIR / "keys" / "jwt")
+JWT_AUTO_CREATE_KEY = True  # production: keys come from `rotate_jwt_keys` on a shared volume
 
 # Field encryption: key ring "kid:base64key,..." (first is active) and a blind-index key.
 FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS", "")
@@ -170,6 +172,8 @@ PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 MQTT_URL = env.optional("MQTT_URL")
 METRICS_TOKEN = env.optional("METRICS_TOKEN")
+# Set for several worker processes: prometheus_client writes samples there, /metrics sums them.
+PROMETHEUS_MULTIPROC_DIR = env.optional("PROMETHEUS_MULTIPROC_DIR")
 SENTRY_DSN = env.optional("SENTRY_DSN")
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -15,25 +15,37 @@ CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS")
 FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY")
 JWT_KEYS_DIR = env.path("JWT_KEYS_DIR", env.BASE_DIR / "var" / "keys" / "jwt")
+JWT_AUTO_CREATE_KEY = False
 
 DATABASES = {
     "default": dj_database_url.parse(
         env.string("DATABASE_URL"), conn_max_age=0, conn_health_checks=True
     )
 }
-DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-    "min_size": env.integer("DB_POOL_MIN", 2),
-    "max_size": env.integer("DB_POOL_MAX", 10),
-}
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    {
+        # Fail fast when PostgreSQL is unreachable instead of holding a worker (and /readyz).
+        "connect_timeout": env.integer("DB_CONNECT_TIMEOUT", 5),
+        "pool": {
+            "min_size": env.integer("DB_POOL_MIN", 2),
+            "max_size": env.integer("DB_POOL_MAX", 10),
+            "timeout": env.integer("DB_POOL_TIMEOUT", 10),
+        },
+    }
+)
 _replica = env.optional("DATABASE_REPLICA_URL")
 if _replica:
     DATABASES["replica"] = dj_database_url.parse(_replica, conn_max_age=0)
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.integer(
+        "DB_CONNECT_TIMEOUT", 5
+    )
     DATABASE_ROUTERS = ["core.ops.db_router.ReplicaRouter"]
 
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.string("REDIS_URL"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
