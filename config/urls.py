@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
+from core.accounts.permissions import access
 from core.api.root import api
 
 urlpatterns = [
@@ -12,6 +14,6 @@ urlpatterns = [
     path("accounts/", include("core.accounts.urls")),
     path("api/", api.urls),
     path(".well-known/", include("core.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", access(public=True)(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

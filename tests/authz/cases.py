@@ -11,8 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
 from core.accounts.models import User
+from core.accounts.services.registration import email_verification_token
+from core.accounts.services.tokens import token_obtain
 from core.tenancy.models import Tenant
+from tests.factories import DEFAULT_PASSWORD, MembershipFactory, UserFactory
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,114 @@ def static(url: str, *, method: str = "GET", body: dict[str, Any] | None = None,
     return Case(build=lambda ctx: (url, body), method=method, ok=frozenset(ok))
 
 
+def _unverified_user() -> User:
+    return UserFactory(email_verified_at=None)
+
+
+def _refresh_token(ctx: Ctx) -> str:
+    pair = token_obtain(
+        email=ctx.owner.email, password=DEFAULT_PASSWORD, otp=None, tenant_id=None, ip="10.9.9.9"
+    )
+    return pair.refresh_token
+
+
+def _reset_link(user: User) -> tuple[str, str]:
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def _member_url(ctx: Ctx, suffix: str = "") -> str:
+    member = MembershipFactory(tenant=ctx.tenant, role="customer")
+    return f"/api/v1/tenants/{ctx.tenant.pk}/members/{member.pk}{suffix}"
+
+
+def _tenant_url(ctx: Ctx, suffix: str) -> str:
+    return f"/api/v1/tenants/{ctx.tenant.pk}{suffix}"
+
+
+def api(
+    build: Callable[[Ctx], tuple[str, dict[str, Any] | None]], *, ok: tuple[int, ...] = (200,)
+) -> Case:
+    return Case(build=build, ok=frozenset(ok))
+
+
 CASES: dict[tuple[str, str], Case] = {
-    ("GET", "/api/openapi.json"): static("/api/openapi.json"),
-    ("GET", "/api/docs"): static("/api/docs"),
+    # Framework and operations
+    ("*", "/api/openapi.json"): static("/api/openapi.json"),
+    ("*", "/api/docs"): static("/api/docs"),
+    ("*", "/api/"): static("/api/", ok=(404,)),
+    ("*", "/api/<path>"): static("/api/no-such-route", ok=(404,)),
+    ("*", "/.well-known/jwks.json"): static("/.well-known/jwks.json"),
     ("*", "/healthz"): static("/healthz"),
     ("*", "/readyz"): static("/readyz"),
     ("*", "/metrics"): static("/metrics"),
+    ("*", "/i18n/setlang/"): static(
+        "/i18n/setlang/", method="POST", body={"language": "id", "next": "/"}, ok=(302,)
+    ),
+    # Sign-in and account API
+    ("POST", "/api/v1/auth/token"): api(
+        lambda ctx: ("/api/v1/auth/token", {"email": ctx.owner.email, "password": DEFAULT_PASSWORD})
+    ),
+    ("POST", "/api/v1/auth/refresh"): api(
+        lambda ctx: ("/api/v1/auth/refresh", {"refresh_token": _refresh_token(ctx)})
+    ),
+    ("POST", "/api/v1/auth/logout"): api(
+        lambda ctx: ("/api/v1/auth/logout", {"refresh_token": _refresh_token(ctx)}), ok=(204,)
+    ),
+    ("POST", "/api/v1/auth/register"): api(
+        lambda ctx: (
+            "/api/v1/auth/register",
+            {"email": "new.person@example.test", "password": "Fresh-Start-42!", "full_name": "New"},
+        ),
+        ok=(201,),
+    ),
+    ("POST", "/api/v1/auth/verify-email"): api(
+        lambda ctx: (
+            "/api/v1/auth/verify-email",
+            {"token": email_verification_token(user=_unverified_user())},
+        ),
+        ok=(204,),
+    ),
+    ("POST", "/api/v1/auth/password-reset"): api(
+        lambda ctx: ("/api/v1/auth/password-reset", {"email": ctx.owner.email}), ok=(202,)
+    ),
+    ("POST", "/api/v1/auth/password-reset/confirm"): api(
+        lambda ctx: (
+            "/api/v1/auth/password-reset/confirm",
+            dict(
+                zip(("uid", "token"), _reset_link(UserFactory()), strict=True),
+                new_password="Another-Start-42!",
+            ),
+        ),
+        ok=(204,),
+    ),
+    ("GET", "/api/v1/me"): api(lambda ctx: ("/api/v1/me", None)),
+    ("PATCH", "/api/v1/me"): api(lambda ctx: ("/api/v1/me", {"full_name": "Renamed Person"})),
+    ("POST", "/api/v1/me/password"): api(
+        lambda ctx: (
+            "/api/v1/me/password",
+            {"old_password": DEFAULT_PASSWORD, "new_password": "Brand-New-Pass-9!"},
+        ),
+        ok=(204,),
+    ),
+    ("GET", "/api/v1/tenants"): api(lambda ctx: ("/api/v1/tenants", None)),
+    # Tenant administration
+    ("GET", "/api/v1/tenants/{tenant_id}/members"): api(
+        lambda ctx: (_tenant_url(ctx, "/members"), None)
+    ),
+    ("POST", "/api/v1/tenants/{tenant_id}/members"): api(
+        lambda ctx: (
+            _tenant_url(ctx, "/members"),
+            {"email": "invitee@example.test", "role": "customer"},
+        ),
+        ok=(201,),
+    ),
+    ("PATCH", "/api/v1/tenants/{tenant_id}/members/{membership_id}"): api(
+        lambda ctx: (_member_url(ctx), {"role": "client_operator"})
+    ),
+    ("DELETE", "/api/v1/tenants/{tenant_id}/members/{membership_id}"): api(
+        lambda ctx: (_member_url(ctx), None), ok=(204,)
+    ),
+    ("POST", "/api/v1/tenants/{tenant_id}/members/{membership_id}/mfa-reset"): api(
+        lambda ctx: (_member_url(ctx, "/mfa-reset"), None), ok=(204,)
+    ),
 }

@@ -18,7 +18,9 @@ ROUTES = {route.key: route for route in all_routes()}
 
 def test_every_route_declares_an_access_policy():
     undeclared = sorted(
-        f"{r.method} {r.path}" for r in ROUTES.values() if r.policy is None and r.path not in FRAMEWORK_PUBLIC
+        f"{r.method} {r.path}"
+        for r in ROUTES.values()
+        if r.policy is None and r.path not in FRAMEWORK_PUBLIC
     )
     assert undeclared == []
 
@@ -60,7 +62,9 @@ PAIRS = [
     for key in sorted(CASES)
     if key in ROUTES
     for actor in (
-        ["anonymous"] if ROUTES[key].path in FRAMEWORK_PUBLIC else applicable_actors(ROUTES[key].policy)
+        ["anonymous"]
+        if ROUTES[key].path in FRAMEWORK_PUBLIC
+        else applicable_actors(ROUTES[key].policy)
     )
 ]
 

@@ -83,7 +83,11 @@ def scenario_for(policy: AccessPolicy, world: World) -> Scenario:
             other_kind = next(k for k in ROLES_OF_KIND if not ROLES_OF_KIND[k] & policy.roles)
             wrong = world.member(world.tenants[other_kind][0], sorted(ROLES_OF_KIND[other_kind])[0])
         return Scenario(
-            None, world.member(home, role), None, wrong, world.superadmin if allows_superadmin else None
+            None,
+            world.member(home, role),
+            None,
+            wrong,
+            world.superadmin if allows_superadmin else None,
         )
     return Scenario(
         home,
