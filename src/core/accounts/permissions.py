@@ -53,9 +53,9 @@ class AccessPolicy:
             return
         if self.tenant_kwarg is not None:
             tenant_id = kwargs.get(self.tenant_kwarg)
-            held = set(
-                user.memberships.filter(tenant_id=tenant_id).values_list("role", flat=True)
-            )
+            if tenant_id is None:
+                raise NotFound("Not found.")
+            held = set(user.memberships.filter(tenant_id=tenant_id).values_list("role", flat=True))
             if not held:
                 raise NotFound("Not found.")
         else:
@@ -67,10 +67,10 @@ class AccessPolicy:
 def _request_user(request: Any) -> User | None:
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
-        return user  # type: ignore[no-any-return]
+        return user
     auth = getattr(request, "auth", None)
     if auth is not None and getattr(auth, "is_authenticated", False):
-        return auth  # type: ignore[no-any-return]
+        return auth
     return None
 
 
@@ -110,7 +110,7 @@ def policy_of(view: Any) -> AccessPolicy | None:
     while view is not None and seen < 10:
         policy = getattr(view, "access_policy", None)
         if policy is not None:
-            return policy  # type: ignore[no-any-return]
+            return policy
         view = getattr(view, "view_class", None) or getattr(view, "__wrapped__", None)
         seen += 1
     return None

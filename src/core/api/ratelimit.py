@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from core.ops.metrics import record_rate_limited
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -88,6 +90,8 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None, cost: i
     remaining = max(0, math.floor(rate.limit - used))
     reset = max(1, math.ceil(rate.window - elapsed))
     retry_after = reset
+    if not allowed:
+        record_rate_limited(scope)
     if not allowed and previous:
         # Time until the previous window's share decays enough to admit one more request.
         excess = used - rate.limit + 1

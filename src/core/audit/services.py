@@ -16,6 +16,7 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from core.audit.models import AuditChainHead, AuditEvent
 from core.ops.context import current_request_meta
+from core.ops.metrics import record_audit_event
 
 if TYPE_CHECKING:
     from core.accounts.models import User
@@ -114,6 +115,7 @@ def audit_record(
         event.save(force_insert=True)
         head.seq, head.last_hash = event.seq, event.hash
         head.save(update_fields=["seq", "last_hash"])
+        transaction.on_commit(lambda: record_audit_event(action))
     return event
 
 

@@ -6,8 +6,9 @@ Empty strings and NULL are stored as they are (an empty value reveals only that 
 
 Column binding: `EncryptedTextField` seals every value with the associated data
 ``"app_label.model.field"`` (for example ``"accounts.user.phone"``), so a ciphertext copied
-into another column, or another table, fails to open (decision 0004). Renaming a model or field changes the binding: pin the old name with ``bind_to=`` or re-seal
-the values in a data migration with `decrypt`/`encrypt`.
+into another column, or another table, fails to open (decision 0004). Renaming a model
+or field changes the binding: pin the old name with ``bind_to=`` or re-seal the values in a
+data migration with `decrypt`/`encrypt`.
 
 `BlindIndexField` gives an encrypted field an exact-match lookup column named
 ``<field>_bidx``; `blind_lookup` queries it. It is filled by `Model.save()` (and

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import structlog
+
+
+def _request_id_from_record(
+    _logger: Any, _method: str, event_dict: dict[str, Any]
+) -> dict[str, Any]:
+    """Give stdlib records about a request (django.request) that request's id.
+
+    Django logs error responses after the middleware chain has returned, when the id is no
+    longer bound to the context; the record still carries the request itself.
+    """
+    record = event_dict.get("_record")
+    if "request_id" not in event_dict and isinstance(record, logging.LogRecord):
+        request_id = getattr(getattr(record, "request", None), "request_id", None)
+        if isinstance(request_id, str):
+            event_dict["request_id"] = request_id
+    return event_dict
+
 
 _SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -36,7 +54,7 @@ def logging_config(*, level: str) -> dict[str, Any]:
                     structlog.processors.format_exc_info,
                     structlog.processors.JSONRenderer(),
                 ],
-                "foreign_pre_chain": _SHARED_PROCESSORS,
+                "foreign_pre_chain": [*_SHARED_PROCESSORS, _request_id_from_record],
             },
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},

@@ -23,6 +23,7 @@ from core.api import ratelimit
 from core.audit import actions
 from core.audit.services import audit_record
 from core.errors import RateLimited
+from core.ops.metrics import record_login
 
 FAILURE_BURST_WINDOW = 15 * 60
 
@@ -53,6 +54,7 @@ def login_throttle_check(*, email: str, ip: str) -> None:
     for scope, ident in (("login-ip", ip), ("login-account", _account_key(email))):
         decision = ratelimit.hit(scope, ident, rate)
         if not decision.allowed:
+            record_login("throttled")
             with transaction.atomic():
                 audit_record(
                     action=actions.LOGIN_THROTTLED,
@@ -67,6 +69,7 @@ def login_throttle_check(*, email: str, ip: str) -> None:
 
 def _note_failure(user: User | None, email: str, reason: str) -> None:
     """Audit a failed attempt; on the N-th failure in the window, alert the account owner."""
+    record_login("failed")
     with transaction.atomic():
         audit_record(
             action=actions.LOGIN_FAILED,
@@ -130,5 +133,6 @@ def auth_verify_second_factor(*, user: User, code: str, ip: str) -> None:
 def login_succeeded(*, user: User, channel: str) -> None:
     """Record a completed sign-in and clear the failure counter."""
     cache.delete(f"login-failures:{user.pk}")
+    record_login("succeeded")
     with transaction.atomic():
         audit_record(action=actions.LOGIN_SUCCEEDED, actor=user, data={"channel": channel})
