@@ -11,7 +11,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from core.ops.metrics import record_rate_limited
 
@@ -60,14 +61,33 @@ class Decision:
         return values
 
 
-def _incr(key: str, ttl: int) -> int:
-    if cache.add(key, 1, timeout=ttl):
-        return 1
+def _incr(key: str, ttl: int, cost: int) -> int:
+    if cache.add(key, cost, timeout=ttl):
+        return cost
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, cost))
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=ttl)
-        return 1
+        cache.add(key, cost, timeout=ttl)
+        return cost
+
+
+def _counts(current_key: str, previous_key: str, ttl: int, cost: int) -> tuple[int, int]:
+    """Add `cost` to the current window and read the previous one.
+
+    On Redis this is one pipelined round trip (INCRBY, EXPIRE NX, GET); other caches use
+    the portable add/incr/get sequence, atomic per key in each of them.
+    """
+    backend = caches["default"]  # `cache` is a proxy; the Redis path needs the real backend
+    if isinstance(backend, RedisCache):
+        current = backend.make_and_validate_key(current_key)
+        client = backend._cache.get_client(current, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incrby(current, cost)
+        pipe.expire(current, ttl, nx=True)
+        pipe.get(backend.make_and_validate_key(previous_key))
+        count, _, previous = pipe.execute()
+        return int(count), int(previous or 0)
+    return _incr(current_key, ttl, cost), int(cache.get(previous_key) or 0)
 
 
 def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None, cost: int = 1) -> Decision:
@@ -80,10 +100,7 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None, cost: i
     elapsed = now - window_index * rate.window
     current_key = f"rl:{scope}:{ident}:{window_index}"
     previous_key = f"rl:{scope}:{ident}:{window_index - 1}"
-    current = 0
-    for _ in range(cost):
-        current = _incr(current_key, rate.window * 2 + 1)
-    previous = int(cache.get(previous_key) or 0)
+    current, previous = _counts(current_key, previous_key, rate.window * 2 + 1, cost)
     weight = 1 - elapsed / rate.window
     used = previous * weight + current
     allowed = used <= rate.limit
