@@ -25,9 +25,7 @@ class Role(models.TextChoices):
 
 # Superadmin is platform-wide (User.is_superuser), never a tenant membership.
 ROLES_OF_KIND: dict[str, frozenset[str]] = {
-    TenantKind.WATER_AUTHORITY: frozenset(
-        {Role.CLIENT_ADMIN, Role.CLIENT_OPERATOR, Role.CUSTOMER}
-    ),
+    TenantKind.WATER_AUTHORITY: frozenset({Role.CLIENT_ADMIN, Role.CLIENT_OPERATOR, Role.CUSTOMER}),
     TenantKind.ROADSIDE_OPERATOR: frozenset({Role.ROADSIDE_ADMIN, Role.DISPATCHER, Role.MOTORIST}),
     TenantKind.PARTNER_COMPANY: frozenset({Role.PARTNER_ADMIN, Role.TECHNICIAN}),
     TenantKind.SECURITY_COMPANY: frozenset({Role.SECURITY_OFFICER}),

@@ -20,7 +20,9 @@ class CharacterClassValidator:
             missing.append(_("a lower-case letter"))
         if not any(c.isdigit() for c in password):
             missing.append(_("a digit"))
-        if not any(c in string.punctuation or (not c.isalnum() and not c.isspace()) for c in password):
+        if not any(
+            c in string.punctuation or (not c.isalnum() and not c.isspace()) for c in password
+        ):
             missing.append(_("a symbol such as ! ? # or @"))
         if missing:
             raise ValidationError(

@@ -33,16 +33,22 @@ class DemoLogin:
 
 TENANTS = [
     DemoTenant("pdam-tirta-asri", "PDAM Tirta Asri", TenantKind.WATER_AUTHORITY, "Asia/Jakarta"),
-    DemoTenant("pdam-tirta-makmur", "PDAM Tirta Makmur", TenantKind.WATER_AUTHORITY, "Asia/Jakarta"),
     DemoTenant(
-        "roadside-tt", "RoadSide+ Trinidad & Tobago", TenantKind.ROADSIDE_OPERATOR,
+        "pdam-tirta-makmur", "PDAM Tirta Makmur", TenantKind.WATER_AUTHORITY, "Asia/Jakarta"
+    ),
+    DemoTenant(
+        "roadside-tt",
+        "RoadSide+ Trinidad & Tobago",
+        TenantKind.ROADSIDE_OPERATOR,
         "America/Port_of_Spain",
     ),
     DemoTenant(
         "island-towing", "Island Towing Ltd", TenantKind.PARTNER_COMPANY, "America/Port_of_Spain"
     ),
     DemoTenant(
-        "shield-security", "Shield Security TT", TenantKind.SECURITY_COMPANY,
+        "shield-security",
+        "Shield Security TT",
+        TenantKind.SECURITY_COMPANY,
         "America/Port_of_Spain",
     ),
 ]
@@ -50,7 +56,9 @@ TENANTS = [
 LOGINS = [
     DemoLogin("superadmin@indowater.id", "Sari Wulandari", None, Role.SUPERADMIN, "id"),
     DemoLogin("admin@tirta-asri.id", "Budi Santoso", "pdam-tirta-asri", Role.CLIENT_ADMIN, "id"),
-    DemoLogin("operator@tirta-asri.id", "Dewi Lestari", "pdam-tirta-asri", Role.CLIENT_OPERATOR, "id"),
+    DemoLogin(
+        "operator@tirta-asri.id", "Dewi Lestari", "pdam-tirta-asri", Role.CLIENT_OPERATOR, "id"
+    ),
     DemoLogin("pelanggan@tirta-asri.id", "Agus Pratama", "pdam-tirta-asri", Role.CUSTOMER, "id"),
     DemoLogin("admin@tirta-makmur.id", "Rina Kusuma", "pdam-tirta-makmur", Role.CLIENT_ADMIN, "id"),
     DemoLogin("admin@roadside.tt", "Marcus Baptiste", "roadside-tt", Role.ROADSIDE_ADMIN),
@@ -58,7 +66,9 @@ LOGINS = [
     DemoLogin("motorist@roadside.tt", "Andre Mohammed", "roadside-tt", Role.MOTORIST),
     DemoLogin("partner@islandtowing.tt", "Ravi Persad", "island-towing", Role.PARTNER_ADMIN),
     DemoLogin("tech@islandtowing.tt", "Jason Charles", "island-towing", Role.TECHNICIAN, "es"),
-    DemoLogin("officer@shieldsecurity.tt", "Natalie Joseph", "shield-security", Role.SECURITY_OFFICER),
+    DemoLogin(
+        "officer@shieldsecurity.tt", "Natalie Joseph", "shield-security", Role.SECURITY_OFFICER
+    ),
 ]
 
 

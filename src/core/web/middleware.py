@@ -13,7 +13,7 @@ from core.errors import ApplicationError, NotAuthenticated, RateLimited
 
 
 class SecurityHeadersMiddleware:
-    """Permissions-Policy on every response (CSP, HSTS, nosniff and Referrer-Policy are Django's)."""
+    """Permissions-Policy on every response (Django sets CSP, HSTS, nosniff, Referrer-Policy)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -73,7 +73,9 @@ def mfa_enrolment_confirm(*, user: User, device_id: int, code: str) -> list[str]
 
 def _replace_recovery_codes(user: User) -> list[str]:
     user.recovery_codes.all().delete()
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(settings.MFA_RECOVERY_CODES)]
+    codes = [
+        f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(settings.MFA_RECOVERY_CODES)
+    ]
     RecoveryCode.objects.bulk_create(
         [RecoveryCode(user=user, code_hash=_hash_code(code)) for code in codes]
     )
@@ -139,6 +141,4 @@ def mfa_reset_by_admin(*, admin: User, user: User, tenant_id: int | None) -> Non
     with transaction.atomic():
         user.mfa_devices.all().delete()
         user.recovery_codes.all().delete()
-        audit_record(
-            action=actions.MFA_RESET_BY_ADMIN, actor=admin, tenant=tenant_id, target=user
-        )
+        audit_record(action=actions.MFA_RESET_BY_ADMIN, actor=admin, tenant=tenant_id, target=user)

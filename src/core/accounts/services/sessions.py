@@ -55,7 +55,10 @@ def session_enforce_policy(request: HttpRequest) -> HttpResponse | None:
         absolute = settings.STAFF_SESSION_ABSOLUTE_TIMEOUT.total_seconds()
         if now - seen > idle or now - started > absolute:
             session_end(request=request)
-            messages.info(request, _("Your session expired. Please sign in again."))
+            # fail_silently: this middleware may sit before MessageMiddleware.
+            messages.info(
+                request, _("Your session expired. Please sign in again."), fail_silently=True
+            )
             return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
     if now - seen >= TOUCH_EVERY_SECONDS or STARTED_KEY not in request.session:
         request.session[SEEN_KEY] = now
@@ -97,3 +100,10 @@ def session_revoke(*, actor: User, session_id: int) -> None:
     with transaction.atomic():
         row.delete()
         audit_record(action=actions.SESSION_REVOKED, actor=actor, data={"session": session_id})
+
+
+def session_rotated(*, request: HttpRequest, old_key: str | None) -> None:
+    """Follow a session key rotation (e.g. after a password change) in the session list."""
+    new_key = request.session.session_key
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
