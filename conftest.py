@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from django.core.cache import cache
 from django.test import TransactionTestCase
+from django.utils import translation
 
 from core.accounts.services.mfa import mfa_enrolment_confirm, mfa_enrolment_start
 from core.audit.testing import flush_with_audit_triggers_suspended
@@ -20,6 +21,14 @@ def audit_flushable():
             TransactionTestCase, "_fixture_teardown", flush_with_audit_triggers_suspended()
         )
         yield
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """A request that switches language must not leak it into the next test."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

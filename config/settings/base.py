@@ -48,8 +48,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "core.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.accounts.middleware.SessionPolicyMiddleware",
     "core.web.middleware.PortalErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -148,6 +148,7 @@ SECURE_CSP = {
 # Rate limits: "<count>/<seconds>". Route-specific limits are declared beside the route.
 RATE_LIMIT_DEFAULT = env.string("RATE_LIMIT_DEFAULT", "100/900")
 RATE_LIMIT_LOGIN = env.string("RATE_LIMIT_LOGIN", "5/60")
+RATE_LIMIT_REGISTER = env.string("RATE_LIMIT_REGISTER", "10/3600")  # new accounts per IP
 LOGIN_FAILURE_ALERT_THRESHOLD = env.integer("LOGIN_FAILURE_ALERT_THRESHOLD", 5)
 
 # JWT access tokens (RS256) and opaque refresh tokens.

@@ -15,7 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from core.accounts.models import User
+from core.accounts.models import User, UserSession
 from core.accounts.services.registration import email_verification_token
 from core.accounts.services.tokens import token_obtain
 from core.tenancy.models import Tenant
@@ -64,6 +64,15 @@ def _member_url(ctx: Ctx, suffix: str = "") -> str:
 
 def _tenant_url(ctx: Ctx, suffix: str) -> str:
     return f"/api/v1/tenants/{ctx.tenant.pk}{suffix}"
+
+
+def _own_session_revoke(ctx: Ctx) -> tuple[str, None]:
+    row = UserSession.objects.create(user=ctx.owner, session_key=f"matrix-{ctx.owner.pk}")
+    return f"/accounts/sessions/{row.pk}/revoke/", None
+
+
+def _verify_token() -> str:
+    return email_verification_token(user=_unverified_user())
 
 
 def api(
@@ -152,4 +161,39 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/tenants/{tenant_id}/members/{membership_id}/mfa-reset"): api(
         lambda ctx: (_member_url(ctx, "/mfa-reset"), None), ok=(204,)
     ),
+    # Public pages: signed-in visitors of the sign-in and registration pages are sent on.
+    ("*", "/"): static("/"),
+    ("*", "/accounts/login/"): static("/accounts/login/", ok=(200, 302)),
+    ("*", "/accounts/login/verify/"): static("/accounts/login/verify/", ok=(302,)),
+    ("*", "/accounts/logout/"): static("/accounts/logout/", method="POST", ok=(302,)),
+    ("*", "/accounts/register/"): static("/accounts/register/", ok=(200, 302)),
+    ("*", "/accounts/verify-email/"): Case(
+        build=lambda ctx: (f"/accounts/verify-email/?token={_verify_token()}", None),
+        ok=frozenset({200, 302}),
+    ),
+    ("*", "/accounts/verify-email/sent/"): static("/accounts/verify-email/sent/"),
+    ("*", "/accounts/verify-email/<str:token>/"): Case(
+        build=lambda ctx: (f"/accounts/verify-email/{_verify_token()}/", None),
+        ok=frozenset({200, 302}),
+    ),
+    ("*", "/accounts/password/reset/"): static("/accounts/password/reset/"),
+    ("*", "/accounts/password/reset/sent/"): static("/accounts/password/reset/sent/"),
+    ("*", "/accounts/password/reset/<str:uidb64>/<str:token>/"): Case(
+        build=lambda ctx: (
+            "/accounts/password/reset/{}/{}/".format(*_reset_link(UserFactory())),
+            None,
+        ),
+    ),
+    # Signed-in pages (the right-role actor is a water customer without MFA).
+    ("*", "/home/"): static("/home/", ok=(302,)),
+    ("*", "/<service:service>/"): static("/water/"),
+    ("*", "/accounts/password/"): static("/accounts/password/"),
+    ("*", "/accounts/profile/"): static("/accounts/profile/"),
+    ("*", "/accounts/sessions/"): static("/accounts/sessions/"),
+    ("*", "/accounts/sessions/<int:session_id>/revoke/"): Case(
+        build=_own_session_revoke, method="POST", ok=frozenset({302})
+    ),
+    ("*", "/accounts/mfa/"): static("/accounts/mfa/"),
+    ("*", "/accounts/mfa/recovery-codes/"): static("/accounts/mfa/recovery-codes/", ok=(302,)),
+    ("*", "/accounts/mfa/disable/"): static("/accounts/mfa/disable/", method="POST", ok=(302,)),
 }

@@ -1,0 +1,1 @@
+"""Account pages. Each module holds one flow; every view declares its access policy."""
