@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pyotp
 import pytest
 from django.core.cache import cache
@@ -21,6 +23,18 @@ def audit_flushable():
             TransactionTestCase, "_fixture_teardown", flush_with_audit_triggers_suspended()
         )
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request):
+    """A test that leaves an event loop running in this thread breaks every later request
+    that passes through async middleware; name the culprit instead."""
+    yield
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail(f"{request.node.nodeid} left an event loop running: {loop!r}")
 
 
 @pytest.fixture(autouse=True)

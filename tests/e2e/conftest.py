@@ -14,8 +14,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Per test: Playwright's sync API keeps an event loop running in this thread until it
+    stops, which would break every later test that crosses async_to_sync."""
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), f"Chromium is required for browser tests: {CHROMIUM} is missing"
