@@ -9,7 +9,11 @@ from core.crypto.keyring import ensure_local_keys
 
 DEBUG = env.boolean("DEBUG", False)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
-SECRET_KEY, FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY = ensure_local_keys(VAR_DIR / "keys")
+# Generated once under var/keys/; the environment can still pin each of them.
+_secret, _ring, _bidx = ensure_local_keys(VAR_DIR / "keys")
+SECRET_KEY = env.string("SECRET_KEY", _secret)
+FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS", _ring)
+BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY", _bidx)
 
 DATABASES = {
     "default": {

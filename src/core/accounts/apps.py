@@ -5,3 +5,8 @@ class AccountsConfig(AppConfig):
     name = "core.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from core.accounts.admin_site import admin_site_configure
+
+        admin_site_configure()

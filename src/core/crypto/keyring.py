@@ -135,7 +135,7 @@ def new_key_text(kid: str) -> str:
 def ensure_local_keys(directory: Path) -> tuple[str, str, str]:
     """Create (once) and return the embedded mode's secret key, key ring and blind-index key.
 
-    Environment variables win when set, so the embedded mode can still be pinned.
+    The file is written with mode 0600; settings let environment variables override each.
     """
     directory.mkdir(parents=True, exist_ok=True)
     store = directory / "local-secrets.json"
@@ -150,7 +150,7 @@ def ensure_local_keys(directory: Path) -> tuple[str, str, str]:
         store.write_text(json.dumps(data, indent=2))
         os.chmod(store, 0o600)
     return (
-        os.environ.get("SECRET_KEY") or data["secret_key"],
-        os.environ.get("FIELD_ENCRYPTION_KEYS") or data["field_encryption_keys"],
-        os.environ.get("BLIND_INDEX_KEY") or data["blind_index_key"],
+        data["secret_key"],
+        data["field_encryption_keys"],
+        data["blind_index_key"],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -50,12 +49,10 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(f"Port {port} is out of range.")
         call_command("collectstatic", interactive=False, verbosity=0)
-        # The application object is built here, under the settings module this command runs
-        # with; uvicorn's "config.asgi:application" string would default to production.
-        module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+        # The application object is imported here, after this command's settings are loaded
+        # (config/asgi.py only sets a default module); uvicorn's "config.asgi:application"
+        # string would start a fresh import that defaults to production.
         application = import_string(settings.ASGI_APPLICATION)
-        if os.environ.get("DJANGO_SETTINGS_MODULE", "") != module:
-            raise CommandError("Loading the ASGI application changed the settings module.")
         server = uvicorn.Server(
             uvicorn.Config(
                 application,
@@ -69,7 +66,8 @@ class Command(BaseCommand):
         )
         stops = start_background_services()
         display_host = f"[{host}]" if ":" in host else host
-        self.stdout.write(f"Serving http://{display_host}:{port}/ ({module}); Ctrl-C stops.")
+        url = f"http://{display_host}:{port}/"
+        self.stdout.write(f"Serving {url} ({settings.SETTINGS_MODULE}); Ctrl-C stops.")
         self.stdout.flush()
         try:
             server.run()
