@@ -31,7 +31,11 @@ INSTALLED_APPS = [
     "core.api",
     "core.web",
     "core.ops",
-    "water",
+    "water.registry",
+    "water.tariffs",
+    "water.meters",
+    "water.billing",
+    "water.valves",
     "roadside",
 ]
 

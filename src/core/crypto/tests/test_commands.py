@@ -42,6 +42,22 @@ def sealed_under_old(user_factory):
     return users
 
 
+def _empty_models() -> list[str]:
+    """Encrypted models other than the two these tests fill: they report zeros."""
+    from core.crypto.services import encrypted_fields_by_model
+
+    labels = [m._meta.label_lower for m in encrypted_fields_by_model()]
+    return [label for label in labels if label not in {"accounts.user", "accounts.mfadevice"}]
+
+
+def _zero_lines(verb: str = "re-encrypted") -> list[str]:
+    return [f"{label}: 0 {verb}, 0 already current, 0 failed" for label in _empty_models()]
+
+
+def _zero_counts() -> dict[str, dict[str, int]]:
+    return {label: {"reencrypted": 0, "failed": 0} for label in _empty_models()}
+
+
 @pytest.mark.django_db
 def test_reencrypt_reseals_old_values_under_the_active_key_and_is_idempotent(sealed_under_old):
     # given the ring rotated to "new", keeping "old" for reading
@@ -69,11 +85,13 @@ def test_reencrypt_reseals_old_values_under_the_active_key_and_is_idempotent(sea
     assert first.splitlines() == [
         "accounts.user: 2 re-encrypted, 0 already current, 0 failed",
         "accounts.mfadevice: 1 re-encrypted, 0 already current, 0 failed",
+        *_zero_lines(),
         "Total: 3 values re-encrypted under key new",
     ]
     assert second.splitlines() == [
         "accounts.user: 0 re-encrypted, 2 already current, 0 failed",
         "accounts.mfadevice: 0 re-encrypted, 1 already current, 0 failed",
+        *_zero_lines(),
         "Total: 0 values re-encrypted under key new",
     ]
 
@@ -95,6 +113,7 @@ def test_reencrypt_is_audited_with_its_counts(sealed_under_old):
                 "models": {
                     "accounts.user": {"reencrypted": 2, "failed": 0},
                     "accounts.mfadevice": {"reencrypted": 1, "failed": 0},
+                    **_zero_counts(),
                 },
             },
         ),
@@ -107,6 +126,7 @@ def test_reencrypt_is_audited_with_its_counts(sealed_under_old):
                 "models": {
                     "accounts.user": {"reencrypted": 0, "failed": 0},
                     "accounts.mfadevice": {"reencrypted": 0, "failed": 0},
+                    **_zero_counts(),
                 },
             },
         ),
@@ -123,6 +143,7 @@ def test_dry_run_counts_and_changes_nothing(sealed_under_old):
     assert out.splitlines() == [
         "accounts.user: 2 to re-encrypt, 0 already current, 0 failed",
         "accounts.mfadevice: 1 to re-encrypt, 0 already current, 0 failed",
+        *_zero_lines("to re-encrypt"),
         "Total: 3 values to re-encrypt under key new (dry run, nothing changed)",
     ]
     assert _raw("accounts_user", "phone") + _raw("accounts_mfadevice", "secret") == before
