@@ -1,6 +1,8 @@
 """How to call each route in the authorization matrix.
 
-Keys are ``(METHOD, path)`` for API operations and ``("*", path)`` for pages, exactly as
+Each area keeps its cases in a sibling module named ``cases_<area>.py`` exporting ``CASES``;
+they are merged into this module's ``CASES`` (a key defined twice is an error). Keys are
+``(METHOD, path)`` for API operations and ``("*", path)`` for pages, exactly as
 `routes.all_routes()` reports them. `build` returns the URL (with any objects it needs
 created inside the tenant in scope) and the request body.
 """
@@ -197,3 +199,22 @@ CASES: dict[tuple[str, str], Case] = {
     ("*", "/accounts/mfa/recovery-codes/"): static("/accounts/mfa/recovery-codes/", ok=(302,)),
     ("*", "/accounts/mfa/disable/"): static("/accounts/mfa/disable/", method="POST", ok=(302,)),
 }
+
+
+def _merge_area_cases() -> None:
+    import importlib
+    import pkgutil
+
+    import tests.authz as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("cases_"):
+            continue
+        area = importlib.import_module(f"tests.authz.{module.name}")
+        clash = set(CASES) & set(area.CASES)
+        if clash:
+            raise RuntimeError(f"{module.name} redefines matrix cases: {sorted(clash)}")
+        CASES.update(area.CASES)
+
+
+_merge_area_cases()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from core.accounts.roles import NON_STAFF_ROLES
 from core.tenancy.demo import DEMO_PASSWORD, LOGINS, TENANTS, demo_seed
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         tenants, users = demo_seed()
         names = {t.slug: t.name for t in TENANTS}
         self.stdout.write(f"Demo data: {tenants} tenants and {users} users created.")
+        for path in settings.DEMO_SEEDERS:
+            # Each product seeds its own demo data (idempotently) and says what it made.
+            self.stdout.write(import_string(path)())
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in LOGINS:
             where = names.get(login.tenant_slug or "", "whole platform")
