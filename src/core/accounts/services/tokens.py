@@ -121,17 +121,22 @@ def _revoke_family(family: uuid.UUID) -> int:
     )
 
 
+def _locked_token(refresh_token: str) -> RefreshToken | None:
+    """The stored token with this value, row-locked for the rest of the transaction."""
+    return (
+        RefreshToken.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(token_hash=_digest(refresh_token))
+        .first()
+    )
+
+
 def token_refresh(*, refresh_token: str) -> TokenPair:
     """Spend a refresh token for a new pair; a replayed token revokes its whole family."""
     reused = False
     pair: TokenPair | None = None
     with transaction.atomic():
-        row = (
-            RefreshToken.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(token_hash=_digest(refresh_token))
-            .first()
-        )
+        row = _locked_token(refresh_token)
         if row is None or row.expires_at <= timezone.now() or not row.user.is_active:
             raise InvalidToken()
         if row.used_at is not None or row.revoked_at is not None:
@@ -161,12 +166,7 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
 def token_revoke(*, refresh_token: str) -> None:
     """Sign the API client out: revoke the token's family. Unknown tokens are ignored."""
     with transaction.atomic():
-        row = (
-            RefreshToken.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(token_hash=_digest(refresh_token))
-            .first()
-        )
+        row = _locked_token(refresh_token)
         if row is None:
             return
         revoked = _revoke_family(row.family)
