@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto.fields import BlindIndexField, EncryptedTextField
@@ -120,6 +121,8 @@ class Property(models.Model):
         max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
     )
     verification_notes = models.TextField(blank=True, default="")
+    # When the verification status last changed: the review queue serves the longest waiting.
+    verification_status_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,1 @@
+"""Writes of the registry: clients and their settings, properties, documents, customers."""
