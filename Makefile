@@ -5,6 +5,7 @@ export UV_LINK_MODE ?= copy
 PYTHON ?= python3
 UV := $(shell command -v uv >/dev/null 2>&1 && uv --version >/dev/null 2>&1 && echo uv || echo "$(PYTHON) -m uv")
 PORT ?= 8000
+export PORT
 
 .PHONY: run test install python-deps frontend lint typecheck migrate clean
 

@@ -61,7 +61,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 # Product demo data, run in order by `seed_demo` after the core's tenants and logins.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = ["water.demo.seed"]
+DEMO_SEED_ALLOWED = False  # published demo passwords: embedded and test settings only
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 

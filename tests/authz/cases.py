@@ -38,6 +38,7 @@ class Case:
     build: Callable[[Ctx], tuple[str, dict[str, Any] | None]]
     method: str = "GET"
     ok: frozenset[int] = field(default_factory=lambda: frozenset({200}))
+    multipart: bool = False  # send the body as multipart/form-data (file uploads)
 
 
 def static(url: str, *, method: str = "GET", body: dict[str, Any] | None = None, ok=(200,)) -> Case:

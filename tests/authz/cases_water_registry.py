@@ -1,13 +1,14 @@
 """Matrix cases of the registry API (IndoWater clients, properties, customers).
 
-The matrix sends JSON bodies; the document upload reads a multipart body after its access
-check, so its allowed callers get past the check to a 422 for the missing file here (the
-upload itself is proven in src/water/registry/tests/test_api_properties.py).
+The document upload is sent as multipart/form-data with a real PDF, so allowed callers
+store it (201) while refused ones are stopped before the body is read.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.authz.cases import Case, Ctx, api, static
 from water.registry.models import VerificationStatus
@@ -119,8 +120,18 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", T + "/properties/{property_id}/documents"): api(
         lambda ctx: (_property_url(ctx, "/documents"), None)
     ),
-    ("POST", T + "/properties/{property_id}/documents"): api(
-        lambda ctx: (_property_url(ctx, "/documents"), None), ok=(422,)
+    ("POST", T + "/properties/{property_id}/documents"): Case(
+        build=lambda ctx: (
+            _property_url(ctx, "/documents"),
+            {
+                "document_type": "building_permit",
+                "file": SimpleUploadedFile(
+                    "permit.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "application/pdf"
+                ),
+            },
+        ),
+        ok=frozenset({201}),
+        multipart=True,
     ),
     ("DELETE", T + "/properties/{property_id}/documents/{document_id}"): api(_document, ok=(204,)),
     # Customers

@@ -35,7 +35,7 @@ def _request(client, case: Case, route, url: str, body):
     call = getattr(client, method.lower())
     if method in {"GET", "HEAD"}:
         return call(url)
-    if route.kind == "api":
+    if route.kind == "api" and not case.multipart:
         return call(url, data=body or {}, content_type="application/json")
     return call(url, data=body or {})
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.audit.services import audit_record
+from core.errors import NotFound
+from water.errors import InvalidTransition
 from water.meters.models import Meter
 from water.valves.models import (
     OPEN_COMMAND_STATUSES,
@@ -121,4 +123,75 @@ def alert_resolve_kind(*, meter: Meter, kind: str) -> int:
     )
 
 
-__all__ = ["alert_raise", "alert_resolve_kind", "valve_command_queue"]
+def valve_command_cancel(*, actor: User, tenant_id: int, command_id: int) -> ValveCommand:
+    """Cancel a command not yet acknowledged (pending or sent); any other state answers 409."""
+    with transaction.atomic():
+        command = (
+            ValveCommand.objects.select_for_update()
+            .filter(pk=command_id, tenant_id=tenant_id)
+            .first()
+        )
+        if command is None:
+            raise NotFound("Command not found.")
+        if command.status not in OPEN_COMMAND_STATUSES:
+            raise InvalidTransition(f"A command that is {command.status} cannot be cancelled.")
+        previous = command.status
+        command.status = CommandStatus.CANCELLED
+        command.finished_at = timezone.now()
+        command.response = {**command.response, "cancelled_by": actor.email}
+        command.save(update_fields=["status", "finished_at", "response"])
+        audit_record(
+            action="water.valve_command_cancelled",
+            actor=actor,
+            tenant=tenant_id,
+            target=command,
+            data={"meter_id": command.meter_id, "kind": command.kind, "from": previous},
+        )
+    return command
+
+
+def _locked_alert(*, tenant_id: int, alert_id: int) -> Alert:
+    alert = Alert.objects.select_for_update().filter(pk=alert_id, tenant_id=tenant_id).first()
+    if alert is None:
+        raise NotFound("Alert not found.")
+    return alert
+
+
+def alert_acknowledge(*, actor: User, tenant_id: int, alert_id: int) -> Alert:
+    """Someone is on it: an open alert becomes acknowledged (any other state answers 409)."""
+    with transaction.atomic():
+        alert = _locked_alert(tenant_id=tenant_id, alert_id=alert_id)
+        if alert.status != AlertStatus.OPEN:
+            raise InvalidTransition(f"An alert that is {alert.status} cannot be acknowledged.")
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = timezone.now()
+        alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+        audit_record(
+            action="water.alert_acknowledged",
+            actor=actor,
+            tenant=tenant_id,
+            target=alert,
+            data={"meter_id": alert.meter_id, "kind": alert.kind},
+        )
+    return alert
+
+
+def alert_resolve(*, actor: User, tenant_id: int, alert_id: int) -> Alert:
+    """Close an open or acknowledged alert; resolving it twice answers 409."""
+    with transaction.atomic():
+        alert = _locked_alert(tenant_id=tenant_id, alert_id=alert_id)
+        if alert.status == AlertStatus.RESOLVED:
+            raise InvalidTransition("The alert is already resolved.")
+        previous = alert.status
+        alert.status = AlertStatus.RESOLVED
+        alert.resolved_at = timezone.now()
+        alert.save(update_fields=["status", "resolved_at"])
+        audit_record(
+            action="water.alert_resolved",
+            actor=actor,
+            tenant=tenant_id,
+            target=alert,
+            data={"meter_id": alert.meter_id, "kind": alert.kind, "from": previous},
+        )
+    return alert

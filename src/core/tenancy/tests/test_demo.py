@@ -6,7 +6,13 @@ from core.accounts.models import Membership, User
 from core.tenancy.demo import DEMO_PASSWORD, LOGINS
 from core.tenancy.models import Tenant
 
-pytestmark = pytest.mark.django_db
+# The core's own demo only: product seeders (DEMO_SEEDERS) are proven by their own tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_core_seed_only")]
+
+
+@pytest.fixture
+def _core_seed_only(settings):
+    settings.DEMO_SEEDERS = []
 
 
 def test_seed_creates_every_login_once(capsys):
@@ -45,7 +51,15 @@ def test_seed_keeps_a_changed_password():
 
 
 def test_seed_refuses_production_settings():
-    with override_settings(SETTINGS_MODULE="config.settings.production"):
-        with pytest.raises(CommandError, match="never seeded under production"):
+    with override_settings(DEMO_SEED_ALLOWED=False):
+        with pytest.raises(CommandError, match="never seeded"):
             call_command("seed_demo")
     assert Tenant.objects.count() == 0
+
+
+def test_production_inherits_the_refusal():
+    from config.settings import base
+
+    production = (base.BASE_DIR / "config" / "settings" / "production.py").read_text()
+    assert base.DEMO_SEED_ALLOWED is False
+    assert "DEMO_SEED_ALLOWED" not in production

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = "Create the demo tenants and logins once (idempotent) and print the logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.SETTINGS_MODULE.endswith(".production"):
+        if not settings.DEMO_SEED_ALLOWED:
             raise CommandError("Demo data is never seeded under production settings.")
         tenants, users = demo_seed()
         names = {t.slug: t.name for t in TENANTS}
