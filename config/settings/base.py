@@ -62,7 +62,12 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 # Product demo data, run in order by `seed_demo` after the core's tenants and logins.
 DEMO_SEEDERS: list[str] = ["water.demo.seed"]
-DEMO_SEED_ALLOWED = False  # published demo passwords: embedded and test settings only
+DEMO_SEED_ALLOWED = False
+# Sweeps run by `core.ops.periodic` inside `serve` (embedded); production uses its scheduler.
+PERIODIC_COMMANDS: list[tuple[str, int]] = [
+    ("sweep_devices", 60),
+    ("enforce_credit_rules", 60),
+]  # published demo passwords: embedded and test settings only
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 

@@ -37,4 +37,7 @@ MAILERS = {
 # The demo moves: simulated meters report over the real signed HTTP protocol to this server.
 PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.integer('PORT', 8000)}")
 DEMO_SEED_ALLOWED = True
-SERVE_BACKGROUND = ["water.meters.devices.simulator.start_simulator_thread"]
+SERVE_BACKGROUND = [
+    "water.meters.devices.simulator.start_simulator_thread",
+    "core.ops.periodic.start_periodic_commands",
+]
