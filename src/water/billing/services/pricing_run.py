@@ -83,19 +83,23 @@ def customer_class_of(meter: Meter) -> str:
     return found.first() or CustomerClass.RESIDENTIAL
 
 
+def month_tariff(tenant_id: int, customer_class: str, month: date) -> MonthTariff:
+    """The blocks and fixed charge pricing `month` for a tenant's customer class."""
+    tariff = tariff_for_month(tenant_id, customer_class, month)
+    if tariff is None:
+        return MonthTariff(blocks=(), fixed_idr=0)
+    blocks = tuple(
+        PriceBlock(b.from_litres, b.to_litres, b.price_per_m3_idr) for b in tariff.blocks.all()
+    )
+    return MonthTariff(blocks=blocks, fixed_idr=tariff.fixed_monthly_charge_idr)
+
+
 def _tariffs(meter: Meter) -> dict[date, MonthTariff]:
     customer_class = customer_class_of(meter)
 
     class Cache(dict[date, MonthTariff]):
         def __missing__(self, month: date) -> MonthTariff:
-            tariff = tariff_for_month(meter.tenant_id, customer_class, month)
-            found = MonthTariff(blocks=(), fixed_idr=0)
-            if tariff is not None:
-                blocks = tuple(
-                    PriceBlock(b.from_litres, b.to_litres, b.price_per_m3_idr)
-                    for b in tariff.blocks.all()
-                )
-                found = MonthTariff(blocks=blocks, fixed_idr=tariff.fixed_monthly_charge_idr)
+            found = month_tariff(meter.tenant_id, customer_class, month)
             self[month] = found
             return found
 

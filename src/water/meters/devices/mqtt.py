@@ -43,6 +43,7 @@ BACKOFF_START = 1.0
 BACKOFF_CAP = 30.0
 COMMAND_INTERVAL = 1.0
 SESSION_EXPIRY_SECONDS = 300
+IDLE_FLUSH_SECONDS = 0.02
 
 
 def mqtt_url() -> str:
@@ -103,11 +104,13 @@ class IngestConsumer:
         batch_size: int = 200,
         flush_ms: int = 500,
         command_interval: float = COMMAND_INTERVAL,
+        idle_flush: float = IDLE_FLUSH_SECONDS,
     ) -> None:
         self.address = BrokerAddress.parse(url or mqtt_url())
         self.group = group
         self.batch_size = max(1, batch_size)
         self.flush_seconds = max(1, flush_ms) / 1000
+        self.idle_flush = idle_flush
         self.command_interval = command_interval
         self.identifier = f"indowater-{group}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.totals = BatchOutcome()
@@ -133,6 +136,10 @@ class IngestConsumer:
             self._stop.set()
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
+        # Messages are acknowledged after their batch commits, so the broker may only have
+        # this many unacknowledged at a time: two batches, one applying and one filling
+        # (Mosquitto's default is 20, which capped batches at 20 messages).
+        properties.ReceiveMaximum = min(65535, 2 * self.batch_size)
         client = self.address.client(
             identifier=self.identifier,
             protocol=aiomqtt.ProtocolVersion.V5,
@@ -190,17 +197,21 @@ class IngestConsumer:
                 if receive is None:
                     receive = asyncio.ensure_future(anext(messages))
                 wake = next_commands if flush_at is None else min(flush_at, next_commands)
+                if buffer:  # flush once the stream pauses, without waiting for flush_at
+                    wake = min(wake, loop.time() + self.idle_flush)
                 waiting: set[asyncio.Future[Any]] = {receive, stop_wait}
                 done, _ = await asyncio.wait(
                     waiting,
                     timeout=max(0.0, wake - loop.time()),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
+                idle = not done
                 if receive in done:
                     message, receive = receive.result(), None
                     buffer.append(message)
                     flush_at = flush_at or loop.time() + self.flush_seconds
-                if buffer and (len(buffer) >= self.batch_size or loop.time() >= (flush_at or 0)):
+                full = len(buffer) >= self.batch_size
+                if buffer and (full or idle or loop.time() >= (flush_at or 0)):
                     await self._flush(client, buffer)
                     buffer, flush_at = [], None
                 if loop.time() >= next_commands:
@@ -209,6 +220,7 @@ class IngestConsumer:
             if buffer:
                 await self._flush(client, buffer)
                 buffer = []
+            await self._end_session(client)
         finally:
             self.subscribed.clear()
             stop_wait.cancel()
@@ -217,6 +229,21 @@ class IngestConsumer:
             if buffer:
                 # Disconnected mid-batch: store what arrived; the broker redelivers it anyway.
                 await self._in_worker(mqtt_batch_apply, self._inbound(buffer))
+
+    @staticmethod
+    async def _end_session(client: aiomqtt.Client) -> None:
+        """On a requested stop, with every message acknowledged, end the broker session too.
+
+        Each run has a new client id, so nobody resumes a stopped consumer's session; left
+        alive, it would keep taking its share of the group's messages until it expires.
+        """
+        properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = 0
+        client._client.disconnect(properties=properties)  # noqa: SLF001
+        try:
+            await asyncio.wait_for(asyncio.shield(client._disconnected), timeout=5)  # noqa: SLF001
+        except (TimeoutError, aiomqtt.MqttError):
+            pass
 
     @staticmethod
     def _inbound(batch: list[aiomqtt.Message]) -> list[Inbound]:
@@ -241,7 +268,8 @@ class IngestConsumer:
                 "rejected": outcome.rejected,
             },
         )
-        await self._publish_commands(client)
+        if outcome.commands_maybe:  # a close or open was queued: publish it now, not later
+            await self._publish_commands(client)
 
     async def _publish_commands(self, client: aiomqtt.Client) -> None:
         # A command whose publish fails stays "sent" and is retried by the ack timeout.

@@ -21,8 +21,8 @@ from water.billing.services import account_credit
 from water.billing.tests.factories import billable
 from water.meters.devices import protocol
 from water.meters.devices.mqtt import BrokerAddress, IngestConsumer, mqtt_url
-from water.meters.devices.mqtt_batch import retrying
-from water.meters.models import Meter, Reading, ValveState
+from water.meters.devices.mqtt_batch import Inbound, mqtt_batch_apply, retrying
+from water.meters.models import Meter, MeterStatus, Reading, ValveState
 from water.meters.tests.test_devices_support import Device, enrolled
 from water.valves.models import CommandStatus, ValveCommand
 from water.valves.services import valve_command_queue
@@ -236,3 +236,75 @@ def test_broker_urls_are_parsed_with_credentials_and_tls():
     )
     with pytest.raises(ValueError, match="mqtt"):
         BrokerAddress.parse("http://broker")
+
+
+def _inbound(device: Device, registers: list[tuple[int, int]], serial: str | None = None):
+    payload = _readings_message(device, registers)
+    topic = protocol.readings_topic(serial or device.meter.serial)
+    if serial is not None:  # re-sign for the other topic, so only the topic check refuses it
+        envelope = protocol.envelope_parse(payload)
+        assert envelope is not None
+        payload = protocol.envelope_seal(
+            key=device.key,
+            key_id=device.key_id,
+            topic=topic,
+            body=json.loads(envelope.body),
+            timestamp=int(time.time()),
+        ).to_bytes()
+    return Inbound(topic=topic, payload=payload)
+
+
+@pytest.mark.django_db(transaction=True)  # the batch closes the connection (CONN_MAX_AGE)
+def test_a_batch_is_verified_at_once_and_refuses_replays_old_keys_and_retired_meters():
+    # given two live meters, one re-enrolled (its old key id is dead) and a retired one
+    alive, other = _credited(), _credited()
+    old = _credited()
+    renewed = enrolled(old.meter)
+    retired = _credited()
+    Meter.objects.filter(pk=retired.meter.pk).update(status=MeterStatus.RETIRED)
+    good = _inbound(alive, [(0, 0), (15, 40)])
+    # when one batch carries them all, a replay of the first and a message on another topic
+    outcome = mqtt_batch_apply(
+        [
+            good,
+            good,  # the same nonce again, in the same batch
+            _inbound(other, [(0, 0)]),
+            _inbound(old, [(0, 0)]),  # signed with the key id the re-enrolment replaced
+            _inbound(renewed, [(0, 5)]),
+            _inbound(retired, [(0, 0)]),
+            _inbound(alive, [(30, 50)], serial=other.meter.serial),
+        ]
+    )
+    # then only the live keys' first messages are stored, and every other message is refused
+    assert (outcome.accepted, outcome.rejected) == (4, 4)
+    assert Reading.objects.filter(meter=alive.meter).count() == 2
+    assert Reading.objects.filter(meter=old.meter).count() == 1
+    assert not Reading.objects.filter(meter=retired.meter).exists()
+    # and a later replay of an accepted message is refused too
+    assert mqtt_batch_apply([good]).rejected == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_is_published_right_after_the_batch_that_exhausted_the_credit():
+    # given a meter with little credit and a consumer whose periodic publish is far away
+    device = _credited(amount_idr=100)
+    publisher = _publisher()
+    inbox: list[bytes] = []
+    publisher.on_message = lambda client, userdata, message: inbox.append(message.payload)
+    publisher.subscribe(protocol.commands_topic(device.meter.serial), qos=1)
+    with Running(1, command_interval=3600):
+        time.sleep(0.5)  # past the consumer's first periodic publish
+        # when a reading uses up the credit
+        topic = protocol.readings_topic(device.meter.serial)
+        message = _readings_message(device, [(0, 0), (15, 50_000)])
+        publisher.publish(topic, message, qos=1).wait_for_publish(5)
+
+        def closes() -> list[dict]:
+            bodies = [protocol.envelope_parse(p) for p in inbox]
+            return [json.loads(b.body) for b in bodies if b is not None]
+
+        # then the close command arrives without waiting for the periodic publish
+        _wait_for(lambda: any(c["kind"] == "close" for c in closes()), timeout=10)
+    publisher.disconnect()
+    publisher.loop_stop()
+    assert PrepaidAccount.objects.get(meter=device.meter).balance_idr <= 0
