@@ -40,12 +40,14 @@ def _meter(**fields) -> SimulatedMeter:
     )
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
+def _wait_for(condition, timeout: float = 60.0) -> None:
+    # Generous: on SQLite the simulator, the consumer and this poll share one in-memory
+    # database and take turns on its table locks, which is slow on a loaded 2-core machine.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if retrying(condition):
             return
-        time.sleep(0.1)
+        time.sleep(0.25)
     raise AssertionError("condition not met in time")
 
 
