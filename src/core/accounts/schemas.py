@@ -9,16 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
 from core.accounts.models import Language, Membership, User
-
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
+from core.api.schemas import Strict
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -15,8 +14,9 @@ from ninja import Query, Router, Status
 from core.accounts.models import User
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import PageIn, page_of
 from water.billing import schemas, selectors
-from water.billing.models import EntryKind, LedgerEntry
+from water.billing.models import EntryKind
 from water.billing.services import account_credit
 from water.errors import ValidationFailed
 from water.meters.models import Meter
@@ -35,15 +35,6 @@ def _user(request: HttpRequest) -> User:
 
 def _staff_meter(request: HttpRequest, tenant_id: int, meter_id: int) -> Meter:
     return selectors.meter_get_for(actor=_user(request), tenant_id=tenant_id, meter_id=meter_id)
-
-
-def _page(entries: QuerySet[LedgerEntry], page: schemas.PageQuery) -> dict[str, Any]:
-    return {
-        "count": entries.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": list(entries[page.offset : page.offset + page.limit]),
-    }
 
 
 def _consumption(meter: Meter, query: schemas.ConsumptionQuery) -> dict[str, Any]:
@@ -85,10 +76,10 @@ def _key(tenant_id: int, given: str | None) -> str | None:
 )
 @access(roles=STAFF, tenant_kwarg="tenant_id")
 def ledger_list(
-    request: HttpRequest, tenant_id: int, meter_id: int, page: Query[schemas.PageQuery]
+    request: HttpRequest, tenant_id: int, meter_id: int, page: Query[PageIn]
 ) -> dict[str, Any]:
     meter = _staff_meter(request, tenant_id, meter_id)
-    return _page(selectors.ledger_list_for(meter=meter), page)
+    return page_of(selectors.ledger_list_for(meter=meter), page)
 
 
 @router.get(
@@ -159,11 +150,9 @@ def adjustment_create(
     summary="The ledger of one of my meters, newest first",
 )
 @access(roles={Role.CUSTOMER})
-def my_ledger_list(
-    request: HttpRequest, meter_id: int, page: Query[schemas.PageQuery]
-) -> dict[str, Any]:
+def my_ledger_list(request: HttpRequest, meter_id: int, page: Query[PageIn]) -> dict[str, Any]:
     meter = selectors.customer_meter_get_for(actor=_user(request), meter_id=meter_id)
-    return _page(selectors.ledger_list_for(meter=meter), page)
+    return page_of(selectors.ledger_list_for(meter=meter), page)
 
 
 @router.get(

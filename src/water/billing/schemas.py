@@ -6,24 +6,12 @@ from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
+from core.api.schemas import Strict
 from water.billing.models import EntryKind
 
-MAX_PAGE = 200
 MIN_TOPUP_IDR = 10_000
 MAX_MONEY_IDR = 100_000_000_000
-
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class PageQuery(Schema):
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
 
 
 class TopupIn(Strict):

@@ -12,6 +12,7 @@ from ninja import Query, Router, Status
 from core.accounts.models import User
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import PageIn, page_of
 from water.meters import schemas, selectors, services
 from water.meters.devices.http_api import router as device_router
 from water.meters.models import Meter
@@ -87,13 +88,7 @@ def meters_list(
             serial_prefix=filters.q,
         ),
     )
-    page = meters[filters.offset : filters.offset + filters.limit]
-    return {
-        "count": meters.count(),
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": [meter_out(m) for m in page],
-    }
+    return page_of(meters, filters, item=meter_out)
 
 
 @router.post(
@@ -201,32 +196,28 @@ def meters_retire(request: HttpRequest, tenant_id: int, meter_id: int) -> dict[s
     return _detail(request, tenant_id, meter_id)
 
 
+def _my_meter(m: Meter) -> dict[str, Any]:
+    """A customer's view of one of their meters."""
+    return {
+        "id": m.pk,
+        "serial": m.serial,
+        "tenant_id": m.tenant_id,
+        "tenant_name": m.tenant.name,
+        "property": m.property,
+        "status": m.status,
+        "valve_state": m.valve_state,
+        "balance_idr": _balance(m),
+        "last_register_litres": m.last_register_litres,
+        "last_reading_at": m.last_reading_at,
+    }
+
+
 @router.get(
     "/me/meters",
     response=schemas.MyMeterPage,
     summary="The caller's own meters in every water authority, with balance and valve",
 )
 @access(roles={Role.CUSTOMER})
-def my_meters(request: HttpRequest, page: Query[schemas.PageQuery]) -> dict[str, Any]:
+def my_meters(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]:
     meters = selectors.meter_list_of_customer(actor=_user(request))
-    rows = meters[page.offset : page.offset + page.limit]
-    return {
-        "count": meters.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [
-            {
-                "id": m.pk,
-                "serial": m.serial,
-                "tenant_id": m.tenant_id,
-                "tenant_name": m.tenant.name,
-                "property": m.property,
-                "status": m.status,
-                "valve_state": m.valve_state,
-                "balance_idr": _balance(m),
-                "last_register_litres": m.last_register_litres,
-                "last_reading_at": m.last_reading_at,
-            }
-            for m in rows
-        ],
-    }
+    return page_of(meters, page, item=_my_meter)

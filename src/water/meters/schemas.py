@@ -8,25 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
+from core.api.schemas import PageIn, Strict
 from water.meters.models import MeterStatus, ValveState
 
-MAX_PAGE = 200
 
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class PageQuery(Schema):
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
-
-
-class MeterFilters(PageQuery):
+class MeterFilters(PageIn):
     status: MeterStatus | None = None
     valve_state: ValveState | None = None
     property_id: int | None = Field(default=None, alias="property")

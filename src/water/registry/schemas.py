@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
+from core.api.schemas import PageIn, Strict
 from water.registry.models import (
     ClientStatus,
     CustomerClass,
@@ -25,29 +25,6 @@ from water.registry.models import (
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 OPTIONAL_EMAIL_PATTERN = r"^(|[^@\s]+@[^@\s]+\.[^@\s]+)$"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-MAX_PAGE = 200
-
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class PageIn(Schema):
-    """Query parameters of a list: page size (at most 200) and rows to skip."""
-
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}")
-    offset: int = Field(default=0, ge=0)
-
-
-class Page[Item](Schema):
-    """One page of a list answer: the rows, how many there are in all, and the window."""
-
-    items: list[Item]
-    count: int
-    limit: int
-    offset: int
 
 
 class PropertyFilters(PageIn):

@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from core.accounts.models import User
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import page_of
 from water.tariffs import schemas, selectors, services
 from water.tariffs.models import Tariff
 from water.tariffs.pricing import PriceBlock, month_price, volume_breakdown
@@ -41,12 +42,7 @@ def tariffs_list(
     tariffs = selectors.tariff_list_for(
         actor=_user(request), tenant_id=tenant_id, customer_class=query.customer_class
     )
-    return {
-        "count": tariffs.count(),
-        "limit": query.limit,
-        "offset": query.offset,
-        "items": list(tariffs[query.offset : query.offset + query.limit]),
-    }
+    return page_of(tariffs, query)
 
 
 @router.post(

@@ -5,17 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
+from core.api.schemas import PageIn, Strict
 from water.registry.models import CustomerClass
-
-MAX_PAGE = 200
-
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class BlockIn(Strict):
@@ -75,9 +67,7 @@ class TariffPage(Schema):
     items: list[TariffOut]
 
 
-class TariffFilters(Schema):
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
+class TariffFilters(PageIn):
     customer_class: CustomerClass | None = None
 
 

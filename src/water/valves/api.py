@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from core.accounts.models import User
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import PageIn, page_of
 from water.meters import services as meter_services
 from water.valves import schemas, selectors, services
 from water.valves.models import Alert, ValveCommand
@@ -51,17 +52,12 @@ def valve_request(
 )
 @access(roles=STAFF, tenant_kwarg="tenant_id")
 def commands_list(
-    request: HttpRequest, tenant_id: int, meter_id: int, page: Query[schemas.PageQuery]
+    request: HttpRequest, tenant_id: int, meter_id: int, page: Query[PageIn]
 ) -> dict[str, Any]:
     commands = selectors.command_list_for(
         actor=_user(request), tenant_id=tenant_id, meter_id=meter_id
     )
-    return {
-        "count": commands.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": list(commands[page.offset : page.offset + page.limit]),
-    }
+    return page_of(commands, page)
 
 
 @router.post(
@@ -92,12 +88,7 @@ def alerts_list(
             status=filters.status, kind=filters.kind, meter_id=filters.meter_id
         ),
     )
-    return {
-        "count": alerts.count(),
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": list(alerts[filters.offset : filters.offset + filters.limit]),
-    }
+    return page_of(alerts, filters)
 
 
 @router.post(

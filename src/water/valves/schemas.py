@@ -6,17 +6,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
+from core.api.schemas import PageIn, Strict
 from water.valves.models import AlertKind, AlertSeverity, AlertStatus, CommandKind, CommandStatus
-
-MAX_PAGE = 200
-
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class ValveRequestIn(Strict):
@@ -24,12 +16,7 @@ class ValveRequestIn(Strict):
     reason: str = Field(min_length=5, max_length=200, description="Why, for the audit log")
 
 
-class PageQuery(Schema):
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
-
-
-class AlertFilters(PageQuery):
+class AlertFilters(PageIn):
     status: AlertStatus | None = None
     kind: AlertKind | None = None
     meter_id: int | None = Field(default=None, alias="meter")

@@ -7,17 +7,12 @@ from typing import Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 
+from core.api.schemas import Strict
 from water.meters.devices.protocol import CLOCK_SKEW_SECONDS
 
 MAX_READINGS = 500
-
-
-class Strict(Schema):
-    """Base of input bodies: an unknown key is a 422 `extra_forbidden`, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class ProvisioningTokenOut(Schema):

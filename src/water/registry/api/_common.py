@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from pydantic import BaseModel
 
@@ -13,21 +12,6 @@ from water.errors import ValidationFailed
 def actor(request: HttpRequest) -> User:
     """The authenticated caller (the access policy has already admitted them)."""
     return request.user  # type: ignore[return-value]
-
-
-def page(rows: QuerySet[Any] | list[Any], *, limit: int, offset: int, count: int) -> dict[str, Any]:
-    """One page of a list answer."""
-    return {"items": rows, "count": count, "limit": limit, "offset": offset}
-
-
-def queryset_page(queryset: QuerySet[Any], *, limit: int, offset: int) -> dict[str, Any]:
-    """A page of a queryset: two queries whatever the page size (count and rows)."""
-    return page(
-        list(queryset[offset : offset + limit]),
-        limit=limit,
-        offset=offset,
-        count=queryset.count(),
-    )
 
 
 def changes_of(payload: BaseModel, *, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:

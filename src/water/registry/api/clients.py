@@ -7,8 +7,9 @@ from ninja import Query, Router, Status
 
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import Page, PageIn, page_of
 from water.registry import schemas, selectors
-from water.registry.api._common import actor, changes_of, queryset_page
+from water.registry.api._common import actor, changes_of
 from water.registry.models import Client, ClientHoliday
 from water.registry.services import clients as services
 
@@ -17,14 +18,14 @@ READERS = {Role.CLIENT_ADMIN, Role.CLIENT_OPERATOR, Role.SUPERADMIN}
 ADMINS = {Role.CLIENT_ADMIN, Role.SUPERADMIN}
 
 
-@router.get("/clients", response=schemas.Page[schemas.ClientOut], summary="Every water authority")
+@router.get("/clients", response=Page[schemas.ClientOut], summary="Every water authority")
 @access(roles={Role.SUPERADMIN})
 def clients_list(
     request: HttpRequest,
-    page: Query[schemas.PageIn],
+    page: Query[PageIn],
 ) -> dict[str, Any]:
     clients = selectors.client_list_for(actor=actor(request))
-    return queryset_page(clients, limit=page.limit, offset=page.offset)
+    return page_of(clients, page)
 
 
 @router.post(
@@ -72,17 +73,17 @@ def client_status(request: HttpRequest, tenant_id: int, payload: schemas.ClientS
 
 @router.get(
     "/tenants/{tenant_id}/holidays",
-    response=schemas.Page[schemas.HolidayOut],
+    response=Page[schemas.HolidayOut],
     summary="Days without disconnection (friendly credit)",
 )
 @access(roles=READERS, tenant_kwarg="tenant_id")
 def holidays_list(
     request: HttpRequest,
     tenant_id: int,
-    page: Query[schemas.PageIn],
+    page: Query[PageIn],
 ) -> dict[str, Any]:
     holidays = selectors.holiday_list_for(actor=actor(request), tenant_id=tenant_id)
-    return queryset_page(holidays, limit=page.limit, offset=page.offset)
+    return page_of(holidays, page)
 
 
 @router.post(

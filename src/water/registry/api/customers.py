@@ -7,8 +7,9 @@ from ninja import Query, Router, Status
 
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import Page, PageIn, page_of
 from water.registry import schemas, selectors
-from water.registry.api._common import actor, changes_of, page
+from water.registry.api._common import actor, changes_of
 from water.registry.models import Customer
 from water.registry.services import customers as services
 from water.registry.validators import nik_mask
@@ -38,7 +39,7 @@ def customer_out(customer: Customer, *, reveal_nik: bool = False) -> dict[str, A
     }
 
 
-@router.get(BASE, response=schemas.Page[schemas.CustomerOut], summary="The client's customers")
+@router.get(BASE, response=Page[schemas.CustomerOut], summary="The client's customers")
 @access(roles=STAFF, tenant_kwarg="tenant_id")
 def customers_list(
     request: HttpRequest,
@@ -52,9 +53,7 @@ def customers_list(
         nik=filters.nik,
         status=filters.status,
     )
-    limit, offset = filters.limit, filters.offset
-    rows = [customer_out(c) for c in customers[offset : offset + limit]]
-    return page(rows, limit=limit, offset=offset, count=customers.count())
+    return page_of(customers, filters, item=customer_out)
 
 
 @router.post(BASE, response={201: schemas.CustomerOut}, summary="Register a customer")
@@ -123,12 +122,10 @@ def customer_portal_access(
 
 @router.get(
     "/me/customers",
-    response=schemas.Page[schemas.CustomerOut],
+    response=Page[schemas.CustomerOut],
     summary="The caller's own customer records, across water authorities",
 )
 @access(roles={Role.CUSTOMER})
-def my_customers(request: HttpRequest, filters: Query[schemas.PageIn]) -> dict[str, Any]:
+def my_customers(request: HttpRequest, filters: Query[PageIn]) -> dict[str, Any]:
     customers = selectors.customer_list_of_user(user=actor(request))
-    limit, offset = filters.limit, filters.offset
-    rows = [customer_out(c) for c in customers[offset : offset + limit]]
-    return page(rows, limit=limit, offset=offset, count=customers.count())
+    return page_of(customers, filters, item=customer_out)

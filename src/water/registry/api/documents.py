@@ -7,8 +7,9 @@ from ninja import Query, Router, Status
 
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import Page, PageIn, page_of
 from water.registry import schemas, selectors
-from water.registry.api._common import actor, queryset_page
+from water.registry.api._common import actor
 from water.registry.models import DocumentType, PropertyDocument
 from water.registry.services import documents as services
 
@@ -41,18 +42,18 @@ _UPLOAD_BODY = {
 }
 
 
-@router.get(BASE, response=schemas.Page[schemas.DocumentOut], summary="A property's documents")
+@router.get(BASE, response=Page[schemas.DocumentOut], summary="A property's documents")
 @access(roles=STAFF, tenant_kwarg="tenant_id")
 def documents_list(
     request: HttpRequest,
     tenant_id: int,
     property_id: int,
-    page: Query[schemas.PageIn],
+    page: Query[PageIn],
 ) -> dict[str, Any]:
     documents = selectors.property_document_list_for(
         actor=actor(request), tenant_id=tenant_id, property_id=property_id
     )
-    return queryset_page(documents, limit=page.limit, offset=page.offset)
+    return page_of(documents, page)
 
 
 @router.post(

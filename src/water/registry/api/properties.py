@@ -7,8 +7,9 @@ from ninja import Query, Router, Status
 
 from core.accounts.permissions import access
 from core.accounts.roles import Role
+from core.api.schemas import Page, PageIn, page_of
 from water.registry import schemas, selectors
-from water.registry.api._common import actor, changes_of, queryset_page
+from water.registry.api._common import actor, changes_of
 from water.registry.models import Property
 from water.registry.services import properties as services
 from water.registry.services.verification import property_verification_transition
@@ -20,16 +21,16 @@ BASE = "/tenants/{tenant_id}/properties"
 
 @router.get(
     "/properties/verification-queue",
-    response=schemas.Page[schemas.QueueItemOut],
+    response=Page[schemas.QueueItemOut],
     summary="Properties of every client awaiting review, the longest waiting first",
 )
 @access(roles={Role.SUPERADMIN})
-def verification_queue(request: HttpRequest, page: Query[schemas.PageIn]) -> dict[str, Any]:
+def verification_queue(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]:
     queue = selectors.property_verification_queue(actor=actor(request))
-    return queryset_page(queue, limit=page.limit, offset=page.offset)
+    return page_of(queue, page)
 
 
-@router.get(BASE, response=schemas.Page[schemas.PropertyOut], summary="The client's properties")
+@router.get(BASE, response=Page[schemas.PropertyOut], summary="The client's properties")
 @access(roles=STAFF, tenant_kwarg="tenant_id")
 def properties_list(
     request: HttpRequest,
@@ -42,7 +43,7 @@ def properties_list(
         status=filters.verification_status,
         q=filters.q,
     )
-    return queryset_page(properties, limit=filters.limit, offset=filters.offset)
+    return page_of(properties, filters)
 
 
 @router.post(BASE, response={201: schemas.PropertyOut}, summary="Register a property")
