@@ -1,4 +1,4 @@
-"""ASGI entry point (uvicorn / gunicorn with uvicorn workers)."""
+"""ASGI entry point (uvicorn / gunicorn with uvicorn workers): HTTP and the live WebSocket."""
 
 import os
 import sys
@@ -9,4 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-application = get_asgi_application()
+# Set Django up before anything below imports models.
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+from core.realtime.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application()})

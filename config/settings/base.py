@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "django_prometheus",
+    "huey.contrib.djhuey",
+    "channels",
     "core.tenancy",
     "core.accounts",
     "core.audit",
@@ -31,6 +33,9 @@ INSTALLED_APPS = [
     "core.api",
     "core.web",
     "core.ops",
+    "core.tasks",
+    "core.notifications",
+    "core.realtime",
     "water.registry",
     "water.tariffs",
     "water.meters",
@@ -60,14 +65,54 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+
+def huey_config(*, redis_url: str | None, sqlite_path: str, immediate: bool = False) -> dict:
+    """Huey: Redis when a URL is given (production), else a SQLite file (embedded)."""
+    connection: dict[str, object]
+    if redis_url:
+        huey_class, connection = "huey.RedisHuey", {"url": redis_url}
+    else:
+        huey_class, connection = "huey.SqliteHuey", {"filename": sqlite_path}
+    return {
+        "name": "platform",
+        "huey_class": huey_class,
+        "immediate": immediate,
+        "utc": True,
+        "connection": connection,
+        "consumer": {
+            "workers": env.integer("WORKER_THREADS", 4),
+            "worker_type": "thread",
+            "scheduler_interval": 1,
+        },
+    }
+
+
+def channel_layers(redis_url: str | None) -> dict:
+    """channels-redis when a URL is given, so any process reaches any socket; else in-memory."""
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [redis_url], "prefix": "platform-live", "expiry": 30},
+            }
+        }
+    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 # Product demo data, run in order by `seed_demo` after the core's tenants and logins.
 DEMO_SEEDERS: list[str] = ["water.demo.seed"]
 DEMO_SEED_ALLOWED = False
-# Sweeps run by `core.ops.periodic` inside `serve` (embedded); production uses its scheduler.
-PERIODIC_COMMANDS: list[tuple[str, int]] = [
-    ("sweep_devices", 60),
-    ("enforce_credit_rules", 60),
-]  # published demo passwords: embedded and test settings only
+# Periodic jobs: the only schedule, run by the task workers (`manage.py worker`, or the
+# worker threads inside the embedded `serve`). (name, cron in UTC, "command:<name>" or a
+# dotted function). Every job is safe to run twice; one scheduler enqueues each minute.
+PERIODIC_TASKS: list[tuple[str, str, str]] = [
+    ("sweep-devices", "* * * * *", "command:sweep_devices"),
+    ("enforce-credit-rules", "* * * * *", "command:enforce_credit_rules"),
+    # 18:10 UTC is 01:10 WIB: each client's closed month is billed once (idempotent daily).
+    ("bill-month-end", "10 18 * * *", "command:bill_month_end"),
+    ("prune-scheduler-ticks", "17 3 * * *", "core.tasks.services.scheduler_ticks_prune"),
+]
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -182,6 +227,18 @@ MFA_RECOVERY_CODES = 10
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "no-reply@platform.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# SMS: "twilio" (the Programmable Messaging REST API) or "file" (messages written under var/sms).
+SMS_BACKEND = env.string("SMS_BACKEND", "file")
+SMS_FILE_PATH = VAR_DIR / "sms"
+TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = env.string("TWILIO_FROM", "")  # an E.164 number or a Messaging Service SID
+TWILIO_API_BASE = env.string("TWILIO_API_BASE", "https://api.twilio.com")
+# Web push (VAPID): base64url keys; the embedded mode generates a pair under var/keys.
+VAPID_PRIVATE_KEY = env.string("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = env.string("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = env.string("VAPID_SUBJECT", "mailto:operations@platform.local")
 
 MQTT_URL = env.optional("MQTT_URL")
 METRICS_TOKEN = env.optional("METRICS_TOKEN")

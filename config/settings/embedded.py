@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from config import env
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR
+from config.settings.base import VAR_DIR, channel_layers, huey_config
 from core.crypto.keyring import ensure_local_keys
 
 DEBUG = env.boolean("DEBUG", False)
@@ -27,6 +27,9 @@ DATABASES = {
     }
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tasks run on the worker threads inside `serve`; live events stay in this one process.
+HUEY = huey_config(redis_url=None, sqlite_path=str(VAR_DIR / "tasks.sqlite3"))
+CHANNEL_LAYERS = channel_layers(None)
 MAILERS = {
     "default": {
         "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -39,5 +42,5 @@ PUBLIC_BASE_URL = env.string("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.integer(
 DEMO_SEED_ALLOWED = True
 SERVE_BACKGROUND = [
     "water.meters.devices.simulator.start_simulator_thread",
-    "core.ops.periodic.start_periodic_commands",
+    "core.tasks.worker.start_worker_threads",
 ]

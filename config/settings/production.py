@@ -6,7 +6,7 @@ import dj_database_url
 
 from config import env
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECURE_CSP
+from config.settings.base import SECURE_CSP, channel_layers, huey_config
 
 DEBUG = False
 SECRET_KEY = env.string("SECRET_KEY")
@@ -49,6 +49,8 @@ CACHES = {
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+HUEY = huey_config(redis_url=env.string("REDIS_URL"), sqlite_path="")
+CHANNEL_LAYERS = channel_layers(env.string("REDIS_URL"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", True)

@@ -6,7 +6,7 @@ import dj_database_url
 
 from config import env
 from config.settings.base import *  # noqa: F403
-from config.settings.base import VAR_DIR
+from config.settings.base import VAR_DIR, channel_layers, huey_config
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdefghij"  # noqa: S105
@@ -39,6 +39,13 @@ if _redis_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Tasks run inline unless a test asks for a real queue (a worker subprocess sets this to 0).
+HUEY = huey_config(
+    redis_url=_redis_url,
+    sqlite_path=str(VAR_DIR / "test-tasks.sqlite3"),
+    immediate=env.boolean("HUEY_IMMEDIATE", True),
+)
+CHANNEL_LAYERS = channel_layers(_redis_url)
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from urllib.parse import unquote, urlsplit
 
 import structlog
@@ -38,9 +38,13 @@ class CheckFailed(Exception):
 
 @dataclass(frozen=True)
 class Readiness:
-    """Per-check results ("ok", "embedded" or "error: <kind>") and the overall verdict."""
+    """Per-check results ("ok", "embedded" or "error: <kind>") and the overall verdict.
+
+    `details` carries what a check measured besides its verdict (the queue's depth).
+    """
 
     checks: dict[str, str]
+    details: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -129,10 +133,23 @@ def check_broker() -> str:
     return OK
 
 
-CHECKS: dict[str, Callable[[], str]] = {
+def check_queue() -> tuple[str, dict[str, object]]:
+    """Ask the task queue's storage for its depth; also say when a scheduler last ran."""
+    from core.tasks.services import queue_state
+
+    try:
+        state = queue_state()
+    finally:
+        connections.close_all()
+    verdict = EMBEDDED if state.backend in {"sqlite", "inline"} else OK
+    return verdict, asdict(state)
+
+
+CHECKS: dict[str, Callable[[], str | tuple[str, dict[str, object]]]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
+    "queue": check_queue,
 }
 
 
@@ -142,10 +159,15 @@ def readiness(*, timeout: float = READINESS_TIMEOUT) -> Readiness:
     futures = {name: executor.submit(check) for name, check in CHECKS.items()}
     deadline = time.monotonic() + timeout
     results: dict[str, str] = {}
+    details: dict[str, dict[str, object]] = {}
     try:
         for name, future in futures.items():
             try:
-                results[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+                outcome = future.result(timeout=max(0.0, deadline - time.monotonic()))
+                if isinstance(outcome, tuple):
+                    results[name], details[name] = outcome
+                else:
+                    results[name] = outcome
             except FutureTimeout:
                 logger.warning("readiness_check_timeout", check=name, timeout=timeout)
                 results[name] = "error: timeout"
@@ -159,4 +181,4 @@ def readiness(*, timeout: float = READINESS_TIMEOUT) -> Readiness:
     finally:
         # Never wait for a hung check: its thread ends on its own socket timeout.
         executor.shutdown(wait=False, cancel_futures=True)
-    return Readiness(checks=results)
+    return Readiness(checks=results, details=details)

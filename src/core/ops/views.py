@@ -26,11 +26,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when database, cache and broker answer, else 503 naming the failures."""
+    """Readiness: 200 when database, cache, broker and queue answer, else 503 naming failures."""
     result = readiness()
+    body = {"checks": result.checks, **result.details}
     if result.ready:
-        return JsonResponse({"status": "ok", "checks": result.checks})
-    response = JsonResponse({"status": "unavailable", "checks": result.checks}, status=503)
+        return JsonResponse({"status": "ok", **body})
+    response = JsonResponse({"status": "unavailable", **body}, status=503)
     # Each failing check was logged as a warning; an expected outage is not an error event
     # (django.request would log every 503 at ERROR, and Sentry would page on each probe).
     response._has_been_logged = True  # type: ignore[attr-defined]

@@ -13,7 +13,9 @@ from django.urls import reverse
 from core.ops.health import mqtt_ping, readiness
 from core.ops.tests.conftest import closed_port
 
-ALL_OK_EMBEDDED = {"database": "ok", "cache": "ok", "broker": "embedded"}
+ALL_OK_EMBEDDED = {"database": "ok", "cache": "ok", "broker": "embedded", "queue": "embedded"}
+# Tests run tasks inline: the queue check reports that backend, empty, with no scheduler yet.
+INLINE_QUEUE = {"backend": "inline", "pending": 0, "scheduled": 0, "last_tick_age": None}
 
 
 def _unreachable_postgres() -> dict[str, object]:
@@ -62,7 +64,7 @@ def test_readyz_is_ok_in_embedded_mode(client):
     response = client.get(reverse("ops:readyz"))
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": ALL_OK_EMBEDDED}
+    assert response.json() == {"status": "ok", "checks": ALL_OK_EMBEDDED, "queue": INLINE_QUEUE}
 
 
 @pytest.fixture
@@ -81,7 +83,8 @@ def test_readyz_is_ok_when_the_broker_accepts(client, broker_url):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok", "queue": "embedded"},
+        "queue": INLINE_QUEUE,
     }
 
 
@@ -95,7 +98,13 @@ def test_readyz_names_the_database_when_postgres_is_unreachable(client, monkeypa
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "error: OperationalError", "cache": "ok", "broker": "embedded"},
+        "checks": {
+            "database": "error: OperationalError",
+            "cache": "ok",
+            "broker": "embedded",
+            "queue": "embedded",
+        },
+        "queue": INLINE_QUEUE,
     }
 
 
@@ -108,7 +117,13 @@ def test_readyz_names_the_cache_when_redis_is_unreachable(client):
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "ok", "cache": "error: ConnectionError", "broker": "embedded"},
+        "checks": {
+            "database": "ok",
+            "cache": "error: ConnectionError",
+            "broker": "embedded",
+            "queue": "embedded",
+        },
+        "queue": INLINE_QUEUE,
     }
 
 
@@ -120,7 +135,13 @@ def test_readyz_names_the_broker_when_its_port_is_closed(client):
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "ok", "cache": "ok", "broker": "error: ConnectionRefusedError"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "broker": "error: ConnectionRefusedError",
+            "queue": "embedded",
+        },
+        "queue": INLINE_QUEUE,
     }
 
 
@@ -134,6 +155,7 @@ def test_readyz_names_the_broker_when_it_refuses_the_credentials(client, refusin
         "database": "ok",
         "cache": "ok",
         "broker": "error: broker refused the connection: Not authorized",
+        "queue": "embedded",
     }
     assert b"meter" in refusing_broker.connects[0]  # the username went out in CONNECT
 
@@ -150,6 +172,7 @@ def test_readyz_names_every_failing_check(client, monkeypatch):
         "database": "error: OperationalError",
         "cache": "error: ConnectionError",
         "broker": "embedded",
+        "queue": "embedded",
     }
 
 
@@ -187,5 +210,10 @@ def test_readiness_does_not_wait_for_a_hung_check(silent_broker, monkeypatch):
         result = readiness(timeout=0.5)
 
     assert time.monotonic() - started < 1.5
-    assert result.checks == {"database": "ok", "cache": "ok", "broker": "error: timeout"}
+    assert result.checks == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "error: timeout",
+        "queue": "embedded",
+    }
     assert result.ready is False

@@ -1,0 +1,1 @@
+"""One transport per external channel; `TRANSPORTS` maps a channel to its sender."""
