@@ -160,6 +160,21 @@ class UserSession(models.Model):
         ordering = ["-last_seen_at"]
 
 
+class KnownDevice(models.Model):
+    """A browser or app a user has signed in from; a sign-in from a new one is announced."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_devices")
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the channel and user agent
+    label = models.CharField(max_length=120)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "fingerprint"], name="known_device_once")
+        ]
+
+
 class RefreshToken(models.Model):
     """An opaque API refresh token, stored as a SHA-256 hash, rotated on every use.
 

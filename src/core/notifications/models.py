@@ -79,6 +79,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     provider_id = models.CharField(max_length=200, blank=True, default="", db_index=True)
     last_error = models.TextField(blank=True, default="")
+    # A worker sending it holds it until then; a crashed worker's claim simply runs out.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

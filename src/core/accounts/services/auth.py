@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
+from core.accounts import events
 from core.accounts.errors import (
     AccountInactive,
     EmailNotVerified,
@@ -17,12 +19,14 @@ from core.accounts.errors import (
     InvalidOtp,
     MfaRequired,
 )
-from core.accounts.models import User, normalise_email
+from core.accounts.models import KnownDevice, User, normalise_email
 from core.accounts.services.mfa import mfa_verify
 from core.api import ratelimit
 from core.audit import actions
 from core.audit.services import audit_record
 from core.errors import RateLimited
+from core.notifications.services import notify
+from core.ops.context import current_request_meta
 from core.ops.metrics import record_login
 
 FAILURE_BURST_WINDOW = 15 * 60
@@ -131,8 +135,57 @@ def auth_verify_second_factor(*, user: User, code: str, ip: str) -> None:
 
 
 def login_succeeded(*, user: User, channel: str) -> None:
-    """Record a completed sign-in and clear the failure counter."""
+    """Record a completed sign-in, clear the failure counter, announce a new device."""
     cache.delete(f"login-failures:{user.pk}")
     record_login("succeeded")
     with transaction.atomic():
         audit_record(action=actions.LOGIN_SUCCEEDED, actor=user, data={"channel": channel})
+        _note_device(user, channel)
+
+
+def device_label(user_agent: str) -> str:
+    """ "Chrome on Android", "Firefox on Windows", or the agent's first word."""
+    agent = user_agent or ""
+    browsers = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    systems = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    browser = next((name for token, name in browsers if token in agent), None)
+    system = next((name for token, name in systems if token in agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or (agent.split("/")[0].strip()[:60] or "an unknown device")
+
+
+def _note_device(user: User, channel: str) -> None:
+    """Remember the device; when it is new (and not the account's first), tell the owner."""
+    meta = current_request_meta()
+    fingerprint = hashlib.sha256(f"{channel}|{meta.user_agent}".encode()).hexdigest()
+    now = timezone.now()
+    first_ever = not KnownDevice.objects.filter(user=user).exists()
+    label = device_label(meta.user_agent)
+    device, created = KnownDevice.objects.get_or_create(
+        user=user, fingerprint=fingerprint, defaults={"label": label[:120]}
+    )
+    if not created:
+        KnownDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+        return
+    if first_ever:
+        return
+    notify(
+        user,
+        events.NEW_DEVICE_LOGIN,
+        {"device": label, "ip": meta.ip or "?", "signed_in_at": now.isoformat()},
+        link="/accounts/sessions/",
+    )

@@ -12,9 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.accounts import events
 from core.accounts.models import MFADevice, RecoveryCode, User
 from core.audit import actions
 from core.audit.services import audit_record
+from core.notifications.services import notify
+from core.tenancy.models import Tenant
 
 TOTP_STEP = 30
 TOTP_DRIFT_STEPS = 1  # accept the previous and next 30-second step for clock drift
@@ -68,6 +71,7 @@ def mfa_enrolment_confirm(*, user: User, device_id: int, code: str) -> list[str]
         device.save(update_fields=["confirmed_at", "last_used_step"])
         codes = _replace_recovery_codes(user)
         audit_record(action=actions.MFA_ENABLED, actor=user, target=user)
+        notify(user, events.MFA_ENABLED, link="/accounts/mfa/")
     return codes
 
 
@@ -87,6 +91,7 @@ def mfa_recovery_codes_regenerate(*, user: User) -> list[str]:
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
         audit_record(action=actions.MFA_RECOVERY_CODES_GENERATED, actor=user, target=user)
+        notify(user, events.MFA_RECOVERY_CODES, link="/accounts/mfa/")
     return codes
 
 
@@ -134,6 +139,7 @@ def mfa_disable(*, user: User) -> None:
         user.mfa_devices.all().delete()
         user.recovery_codes.all().delete()
         audit_record(action=actions.MFA_DISABLED, actor=user, target=user)
+        notify(user, events.MFA_DISABLED, link="/accounts/mfa/")
 
 
 def mfa_reset_by_admin(*, admin: User, user: User, tenant_id: int | None) -> None:
@@ -142,3 +148,6 @@ def mfa_reset_by_admin(*, admin: User, user: User, tenant_id: int | None) -> Non
         user.mfa_devices.all().delete()
         user.recovery_codes.all().delete()
         audit_record(action=actions.MFA_RESET_BY_ADMIN, actor=admin, tenant=tenant_id, target=user)
+        tenant = Tenant.objects.filter(pk=tenant_id).first() if tenant_id else None
+        organisation = tenant.name if tenant else "IndoWater · RoadSide+"
+        notify(user, events.MFA_RESET, {"organisation": organisation}, tenant=tenant)
