@@ -112,6 +112,13 @@ PERIODIC_TASKS: list[tuple[str, str, str]] = [
     # 18:10 UTC is 01:10 WIB: each client's closed month is billed once (idempotent daily).
     ("bill-month-end", "10 18 * * *", "command:bill_month_end"),
     ("prune-scheduler-ticks", "17 3 * * *", "core.tasks.services.scheduler_ticks_prune"),
+    # Deliveries still queued after 15 minutes (a lost queue) go out again.
+    (
+        "requeue-stale-deliveries",
+        "*/5 * * * *",
+        "core.notifications.services.deliveries_requeue_stale",
+    ),
+    ("prune-live-events", "*/10 * * * *", "core.realtime.services.prune_live_events"),
 ]
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"

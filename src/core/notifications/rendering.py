@@ -24,7 +24,7 @@ from core.notifications.events import EventType
 
 # Minor-unit exponent and symbol per ISO 4217 code we bill in.
 CURRENCIES: dict[str, tuple[int, str]] = {
-    "IDR": (0, "Rp\u00a0"),
+    "IDR": (0, "Rp "),
     "TTD": (2, "TT$"),
     "USD": (2, "US$"),
 }
@@ -39,7 +39,7 @@ def language_of(user: User) -> str:
 
 
 def money(value: dict[str, Any]) -> str:
-    exponent, symbol = CURRENCIES.get(value["currency"], (2, value["currency"] + "\u00a0"))
+    exponent, symbol = CURRENCIES.get(value["currency"], (2, value["currency"] + " "))
     amount = Decimal(int(value["minor"])).scaleb(-exponent)
     sign = "-" if amount < 0 else ""
     text = formats.number_format(abs(amount), decimal_pos=exponent, force_grouping=True)

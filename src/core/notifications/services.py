@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.notifications import events as catalogue
+from core.notifications.errors import PreferenceError
 from core.notifications.events import EventType, event_get
 from core.notifications.metrics import NOTIFICATIONS
 from core.notifications.models import (
@@ -227,10 +228,6 @@ def preferences_grid(user: User) -> list[list[PreferenceCell]]:
             )
         rows.append(row)
     return rows
-
-
-class PreferenceError(ValueError):
-    """A preference names an unknown category or channel, or turns off a required channel."""
 
 
 def preferences_set(*, user: User, choices: dict[tuple[str, str], bool]) -> int:

@@ -117,7 +117,7 @@ def deliver(delivery_id: int) -> str:
             "notification_delivery_failed",
             delivery_id=delivery.pk,
             channel=delivery.channel,
-            event=delivery.notification.event,
+            notification_event=delivery.notification.event,
             attempts=delivery.attempts,
             error=error,
         )

@@ -47,4 +47,15 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "platform_name": "IndoWater · RoadSide+ TT",
         "portal_links": SimpleLazyObject(lambda: _portal_links(request)),
         "display_timezone": lambda: _display_timezone(request),
+        "notification_unread": lambda: _unread(request),
     }
+
+
+def _unread(request: HttpRequest) -> int:
+    """The signed-in user's unread notifications, for the header bell."""
+    from core.notifications.services import unread_count
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return unread_count(user)

@@ -34,6 +34,7 @@ class Command(BaseCommand):
             periodic=False if options["no_periodic"] else None,
             graceful_signal="TERM",
         )
+        consumer._set_signal_handlers()  # before announcing: a stop right away is graceful too
         self.stdout.write(f"Worker {consumer.holder}: {consumer.workers} thread(s); Ctrl-C stops.")
         self.stdout.flush()
         consumer.run()
