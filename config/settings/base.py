@@ -246,6 +246,15 @@ TWILIO_API_BASE = env.string("TWILIO_API_BASE", "https://api.twilio.com")
 VAPID_PRIVATE_KEY = env.string("VAPID_PRIVATE_KEY", "")
 VAPID_PUBLIC_KEY = env.string("VAPID_PUBLIC_KEY", "")
 VAPID_SUBJECT = env.string("VAPID_SUBJECT", "mailto:operations@platform.local")
+# Browsers' push services we will send to (host or parent domain); anything else is refused
+# at subscription time, so a crafted endpoint cannot make the server call inside the network.
+PUSH_SERVICE_HOSTS: list[str] = [
+    "fcm.googleapis.com",  # Chrome, Edge, Android
+    "push.services.mozilla.com",  # Firefox
+    "push.apple.com",  # Safari, iOS home-screen apps
+    "notify.windows.com",  # legacy Edge
+]
+PUSH_INSECURE_HOSTS: list[str] = []  # http:// endpoints allowed for these hosts (tests only)
 
 MQTT_URL = env.optional("MQTT_URL")
 METRICS_TOKEN = env.optional("METRICS_TOKEN")

@@ -6,6 +6,7 @@ from config import env
 from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, channel_layers, huey_config
 from core.crypto.keyring import ensure_local_keys
+from core.notifications.vapid import ensure_local_vapid_keys, vapid_keys_check
 
 DEBUG = env.boolean("DEBUG", False)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
@@ -14,6 +15,11 @@ _secret, _ring, _bidx = ensure_local_keys(VAR_DIR / "keys")
 SECRET_KEY = env.string("SECRET_KEY", _secret)
 FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS", _ring)
 BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY", _bidx)
+# Web push: a VAPID pair kept under var/keys/ (subscriptions outlive restarts); the environment
+# can pin it, and a pinned private key alone is enough (the public key is derived).
+_vapid_private, _vapid_public = ensure_local_vapid_keys(VAR_DIR / "keys")
+VAPID_PRIVATE_KEY = env.string("VAPID_PRIVATE_KEY", _vapid_private)
+VAPID_PUBLIC_KEY = vapid_keys_check(VAPID_PRIVATE_KEY, env.string("VAPID_PUBLIC_KEY", "")).public
 
 DATABASES = {
     "default": {

@@ -7,6 +7,7 @@ import dj_database_url
 from config import env
 from config.settings.base import *  # noqa: F403
 from config.settings.base import SECURE_CSP, channel_layers, huey_config
+from core.notifications.vapid import vapid_keys_check
 
 DEBUG = False
 SECRET_KEY = env.string("SECRET_KEY")
@@ -16,6 +17,11 @@ FIELD_ENCRYPTION_KEYS = env.string("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY")
 JWT_KEYS_DIR = env.path("JWT_KEYS_DIR", env.BASE_DIR / "var" / "keys" / "jwt")
 JWT_AUTO_CREATE_KEY = False
+SMS_BACKEND = env.string("SMS_BACKEND", "twilio")
+# Web push: the VAPID pair from `manage.py generate_vapid_keys`; the public key may be left out
+# (it is derived) but must match when given. Replacing the pair orphans every subscription.
+VAPID_PRIVATE_KEY = env.string("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = vapid_keys_check(VAPID_PRIVATE_KEY, env.string("VAPID_PUBLIC_KEY", "")).public
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -16,6 +16,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FIELD_ENCRYPTION_KEYS = "t1:dGVzdC1rZXktb25lLTMyLWJ5dGVzLWxvbmctISEhISE="
 BLIND_INDEX_KEY = "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMtISE="
 JWT_KEYS_DIR = VAR_DIR / "test-keys" / "jwt"
+VAPID_PRIVATE_KEY = "9QpruRbVJliVU_Kr3CVXFv15xm_QlOsfsdCU55iR7XI"  # noqa: S105 - test-only key
+VAPID_PUBLIC_KEY = (
+    "BJpbF9vq2FiM4z_KO5YNsou-Q9biIk_khgeApVVW-ZZ_e09QARbrGjadDGwiNNQpxk7UzqumxIZE13NDkx3uisQ"
+)
 
 _database_url = env.optional("DATABASE_URL")
 if _database_url:

@@ -46,6 +46,16 @@ def notification_unread_count(request: HttpRequest) -> dict[str, int]:
     return {"unread": services.unread_count(_user(request))}
 
 
+@router.post(
+    "/notifications/read-all",
+    response=schemas.MarkedOut,
+    summary="Mark every notification read",
+)
+@access(authenticated=True)
+def notification_mark_all_read(request: HttpRequest) -> dict[str, int]:
+    return {"updated": services.mark_all_read(user=_user(request))}
+
+
 @router.get(
     "/notifications/{notification_id}",
     response=schemas.NotificationDetailOut,
@@ -69,16 +79,6 @@ def notification_mark_read(request: HttpRequest, notification_id: int) -> dict[s
     if not services.mark_read(user=user, notification_id=notification_id):
         raise NotFound("Notification not found.")
     return {"unread": services.unread_count(user)}
-
-
-@router.post(
-    "/notifications/read-all",
-    response=schemas.MarkedOut,
-    summary="Mark every notification read",
-)
-@access(authenticated=True)
-def notification_mark_all_read(request: HttpRequest) -> dict[str, int]:
-    return {"updated": services.mark_all_read(user=_user(request))}
 
 
 def _grid(user: User) -> list[services.PreferenceCell]:

@@ -55,7 +55,11 @@ def _key(value: str, *, size: int, what: str) -> str:
 
 
 def _insecure_hosts() -> set[str]:
-    return {h.lower() for h in getattr(settings, "PUSH_INSECURE_HOSTS", [])}
+    return {h.lower() for h in settings.PUSH_INSECURE_HOSTS}
+
+
+def _known_service(host: str) -> bool:
+    return any(host == known or host.endswith("." + known) for known in settings.PUSH_SERVICE_HOSTS)
 
 
 def _internal(host: str) -> bool:
@@ -107,6 +111,8 @@ class PushSubscriptionIn(Strict):
             raise ValueError("endpoint must be an https URL")
         elif _internal(host):
             raise ValueError("endpoint must be a public push service")
+        elif not _known_service(host):
+            raise ValueError("endpoint is not a known browser push service")
         return value.strip()
 
 

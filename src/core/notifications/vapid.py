@@ -21,13 +21,14 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.exceptions import ImproperlyConfigured
 
 PRIVATE_BYTES = 32
 PUBLIC_BYTES = 65
 STORE_NAME = "vapid.json"
 
 
-class VapidKeyError(ValueError):
+class VapidKeyError(ImproperlyConfigured):
     """A VAPID key is malformed, or the public key does not belong to the private key."""
 
 
@@ -46,11 +47,11 @@ def b64url_encode(raw: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Decode base64url with or without padding; raise ValueError on anything else."""
-    cleaned = text.strip()
-    if not cleaned or any(c not in _B64URL for c in cleaned.rstrip("=")):
+    cleaned = text.strip().rstrip("=")
+    if not cleaned or any(c not in _B64URL for c in cleaned):
         raise ValueError("not base64url")
     try:
-        return base64.urlsafe_b64decode(cleaned.rstrip("=") + "=" * (-len(cleaned) % 4))
+        return base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("not base64url") from exc
 

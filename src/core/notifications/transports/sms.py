@@ -153,6 +153,13 @@ BACKENDS: dict[str, type[TwilioBackend] | type[FileBackend]] = {
 }
 
 
+def _backend() -> TwilioBackend | FileBackend:
+    backend = BACKENDS.get(settings.SMS_BACKEND)
+    if backend is None:
+        raise ImproperlyConfigured(f"Unknown SMS_BACKEND {settings.SMS_BACKEND!r}.")
+    return backend()
+
+
 class SmsTransport:
     """The SMS channel: the user's phone (E.164), the text and the link."""
 
@@ -164,9 +171,10 @@ class SmsTransport:
             raise NothingToDeliver("the user has no phone number")
         to = e164_of(phone)
         try:
-            backend = BACKENDS[settings.SMS_BACKEND]()
-        except KeyError as exc:
-            raise ImproperlyConfigured(f"Unknown SMS_BACKEND {settings.SMS_BACKEND!r}.") from exc
+            backend = _backend()
+        except ImproperlyConfigured as exc:
+            logger.error("sms_not_configured", delivery_id=message.delivery_id, error=str(exc))
+            raise PermanentDeliveryError(str(exc), provider_code="sms_not_configured") from exc
         return backend.deliver(to=to, body=sms_body(message), delivery_id=message.delivery_id)
 
 
@@ -192,7 +200,7 @@ def delivery_status_from_twilio(
         )
     if message_status in FAILED_STATUSES:
         error = f"twilio {message_status}: error {error_code or 'unknown'}"
-        return rows.exclude(
-            status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]
-        ).update(status=DeliveryStatus.FAILED, last_error=error, updated_at=now)
+        return rows.exclude(status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]).update(
+            status=DeliveryStatus.FAILED, last_error=error, updated_at=now
+        )
     return 0

@@ -23,6 +23,7 @@ from django.utils import timezone
 from pywebpush import WebPushException, webpush
 
 from core.accounts.models import User
+from core.errors import NotFound
 from core.notifications.models import Channel, PushSubscription
 from core.notifications.transports.base import (
     NothingToDeliver,
@@ -31,7 +32,6 @@ from core.notifications.transports.base import (
     TransientDeliveryError,
 )
 from core.notifications.vapid import VapidKeyError, vapid_keys_from_settings
-from core.errors import NotFound
 
 logger = structlog.get_logger(__name__)
 
@@ -61,7 +61,9 @@ class _Outcome:
     error: str = ""
 
 
-def _push_one(subscription: PushSubscription, *, data: str, private_key: str, urgent: bool) -> _Outcome:
+def _push_one(
+    subscription: PushSubscription, *, data: str, private_key: str, urgent: bool
+) -> _Outcome:
     info = {
         "endpoint": subscription.endpoint,
         "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
@@ -100,11 +102,18 @@ def _record(subscription: PushSubscription, outcome: _Outcome, *, delivery_id: i
         rows.update(last_success_at=timezone.now(), failures=0)
     elif outcome.gone:
         rows.delete()
-        logger.info("push_subscription_pruned", subscription_id=subscription.pk, reason=outcome.error)
+        logger.info(
+            "push_subscription_pruned", subscription_id=subscription.pk, reason=outcome.error
+        )
     else:
         rows.update(failures=F("failures") + 1)
         log = logger.warning if outcome.transient else logger.info
-        log("push_refused", delivery_id=delivery_id, subscription_id=subscription.pk, reason=outcome.error)
+        log(
+            "push_refused",
+            delivery_id=delivery_id,
+            subscription_id=subscription.pk,
+            reason=outcome.error,
+        )
 
 
 class WebPushTransport:
@@ -121,11 +130,15 @@ class WebPushTransport:
         except VapidKeyError as exc:
             raise PermanentDeliveryError(str(exc), provider_code="vapid_invalid") from exc
         if keys is None:
-            raise PermanentDeliveryError("web push is not configured", provider_code="vapid_missing")
+            raise PermanentDeliveryError(
+                "web push is not configured", provider_code="vapid_missing"
+            )
         data = push_payload(message)
         outcomes = []
         for subscription in subscriptions:
-            outcome = _push_one(subscription, data=data, private_key=keys.private, urgent=message.urgent)
+            outcome = _push_one(
+                subscription, data=data, private_key=keys.private, urgent=message.urgent
+            )
             _record(subscription, outcome, delivery_id=message.delivery_id)
             outcomes.append(outcome)
         accepted = [o for o in outcomes if o.accepted]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from core.ops.management.commands.serve import start_background_services, stop_all
+from core.notifications.vapid import vapid_keys_generate
 from core.ops.tests.conftest import closed_port
 
 ROOT = Path(settings.BASE_DIR)
@@ -153,6 +154,7 @@ def test_check_deploy_passes_under_production_settings(tmp_path):
         "JWT_KEYS_DIR": str(tmp_path / "jwt"),
         "VAR_DIR": str(tmp_path / "var"),
         "STATIC_ROOT": str(tmp_path / "static"),
+        "VAPID_PRIVATE_KEY": vapid_keys_generate().private,
     }
 
     result = subprocess.run(  # noqa: S603 - our interpreter, our manage.py
