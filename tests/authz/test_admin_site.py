@@ -21,7 +21,10 @@ def _admin_pages() -> list[str]:
 
 
 def test_admin_registers_only_read_only_views():
-    assert {m._meta.label for m in admin.site._registry} == {"audit.AuditEvent"}
+    assert {m._meta.label for m in admin.site._registry} == {
+        "audit.AuditEvent",
+        "notifications.Delivery",
+    }
 
 
 @pytest.mark.parametrize("page", _admin_pages())
