@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ from django.utils import timezone
 from core.accounts.models import User
 from core.audit.services import audit_record
 from core.errors import NotFound
+from core.realtime.services import Event, publish_many
 from water.errors import InvalidTransition
 from water.meters.models import Meter
+from water.valves import signals
 from water.valves.models import (
     OPEN_COMMAND_STATUSES,
     Alert,
@@ -27,6 +30,55 @@ from water.valves.models import (
 
 COMMAND_LIFETIME = timedelta(hours=24)
 VALVE_COMMAND_AUDITED = "water.valve_command_requested"
+LIVE_VALVE = "water.valve"
+LIVE_ALERT = "water.alert"
+
+
+def valve_commands_publish(commands: Iterable[ValveCommand]) -> None:
+    """Tell open pages about commands whose status changed: `water.valve` to the meter's
+    tenant staff and its customer's portal user, with the valve state as stored now.
+
+    Inside the caller's transaction; one query for the meters, one bulk insert.
+    """
+    commands = list(commands)
+    if not commands:
+        return
+    meters = {
+        pk: (state, user_id)
+        for pk, state, user_id in Meter.objects.filter(
+            pk__in={c.meter_id for c in commands}
+        ).values_list("pk", "valve_state", "customer__user_id")
+    }
+    publish_many(
+        Event(
+            LIVE_VALVE,
+            {
+                "meter_id": c.meter_id,
+                "valve_state": meters[c.meter_id][0],
+                "command_id": c.pk,
+                "status": c.status,
+            },
+            users=_present(meters[c.meter_id][1]),
+            tenants=[c.tenant_id],
+        )
+        for c in commands
+    )
+
+
+def _present(user_id: int | None) -> list[int]:
+    return [] if user_id is None else [user_id]
+
+
+def _alerts_publish(alerts: Iterable[tuple[int, int, int, str]], status: str) -> None:
+    """`water.alert` for (alert id, meter id, tenant id, kind) rows, to the tenant's staff."""
+    publish_many(
+        Event(
+            LIVE_ALERT,
+            {"alert_id": pk, "meter_id": meter_id, "kind": kind, "status": status},
+            tenants=[tenant_id],
+        )
+        for pk, meter_id, tenant_id, kind in alerts
+    )
 
 
 def valve_command_queue(
@@ -53,12 +105,17 @@ def valve_command_queue(
         same = open_commands.filter(kind=kind).first()
         if same is not None:
             return same
+        superseded: list[ValveCommand] = []
         if kind in (CommandKind.OPEN, CommandKind.CLOSE):
-            open_commands.filter(kind__in=(CommandKind.OPEN, CommandKind.CLOSE)).update(
+            superseded = list(open_commands.filter(kind__in=(CommandKind.OPEN, CommandKind.CLOSE)))
+        if superseded:
+            open_commands.filter(pk__in=[c.pk for c in superseded]).update(
                 status=CommandStatus.CANCELLED,
                 finished_at=now,
                 response={"cancelled_by": "a newer command"},
             )
+            for old in superseded:
+                old.status = CommandStatus.CANCELLED
         command = ValveCommand.objects.create(
             tenant_id=meter.tenant_id,
             meter=meter,
@@ -76,6 +133,7 @@ def valve_command_queue(
                 target=command,
                 data={"meter": meter.serial, "kind": kind, "reason": reason[:200]},
             )
+        valve_commands_publish([*superseded, command])
     return command
 
 
@@ -87,7 +145,11 @@ def alert_raise(
     message: str,
     data: dict[str, Any] | None = None,
 ) -> Alert:
-    """Open an alert, or count another occurrence of the one already open for this kind."""
+    """Open an alert, or count another occurrence of the one already open for this kind.
+
+    A new alert is published live (`water.alert`) and sends `signals.alert_raised` after
+    commit; a repeat occurrence does neither.
+    """
     if kind not in AlertKind.values:
         raise ValueError(f"Unknown alert kind {kind!r}.")
     now = timezone.now()
@@ -104,7 +166,7 @@ def alert_raise(
             existing.data = {**existing.data, **(data or {})}
             existing.save(update_fields=["occurrences", "last_seen_at", "data"])
             return existing
-        return Alert.objects.create(
+        alert = Alert.objects.create(
             tenant_id=meter.tenant_id,
             meter=meter,
             kind=kind,
@@ -112,15 +174,33 @@ def alert_raise(
             message=message[:300],
             data=data or {},
         )
+        _alerts_publish([(alert.pk, meter.pk, meter.tenant_id, kind)], AlertStatus.OPEN)
+        transaction.on_commit(
+            lambda: signals.alert_raised.send(
+                sender=Alert,
+                alert_id=alert.pk,
+                meter_id=meter.pk,
+                tenant_id=meter.tenant_id,
+                kind=kind,
+            )
+        )
+    return alert
 
 
 def alert_resolve_kind(*, meter: Meter, kind: str) -> int:
     """Resolve the meter's open alert of this kind when its cause is gone (e.g. a top-up)."""
-    return (
+    now = timezone.now()
+    resolved = (
         Alert.objects.filter(meter=meter, kind=kind)
         .exclude(status=AlertStatus.RESOLVED)
-        .update(status=AlertStatus.RESOLVED, resolved_at=timezone.now())
+        .update(status=AlertStatus.RESOLVED, resolved_at=now)
     )
+    if resolved:  # the common call resolves nothing and costs one statement
+        ids = Alert.objects.filter(
+            meter=meter, kind=kind, status=AlertStatus.RESOLVED, resolved_at=now
+        ).values_list("pk", flat=True)
+        _alerts_publish([(pk, meter.pk, meter.tenant_id, kind) for pk in ids], AlertStatus.RESOLVED)
+    return resolved
 
 
 def valve_command_cancel(*, actor: User, tenant_id: int, command_id: int) -> ValveCommand:
@@ -147,6 +227,7 @@ def valve_command_cancel(*, actor: User, tenant_id: int, command_id: int) -> Val
             target=command,
             data={"meter_id": command.meter_id, "kind": command.kind, "from": previous},
         )
+        valve_commands_publish([command])
     return command
 
 
@@ -174,6 +255,9 @@ def alert_acknowledge(*, actor: User, tenant_id: int, alert_id: int) -> Alert:
             target=alert,
             data={"meter_id": alert.meter_id, "kind": alert.kind},
         )
+        _alerts_publish(
+            [(alert.pk, alert.meter_id, tenant_id, alert.kind)], AlertStatus.ACKNOWLEDGED
+        )
     return alert
 
 
@@ -194,4 +278,5 @@ def alert_resolve(*, actor: User, tenant_id: int, alert_id: int) -> Alert:
             target=alert,
             data={"meter_id": alert.meter_id, "kind": alert.kind, "from": previous},
         )
+        _alerts_publish([(alert.pk, alert.meter_id, tenant_id, alert.kind)], AlertStatus.RESOLVED)
     return alert

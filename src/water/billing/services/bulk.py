@@ -15,7 +15,7 @@ deadlock on them), then takes the fast path for each meter in the common case:
   reading and of the account's month-to-date (so `month_litres` is the volume before them).
 
 Every other meter (late readings, replays, rollover, reverse flow, month changes, first use
-of a replacement meter) goes through `readings_apply` inside the same transaction.
+of a replacement meter) goes through `readings_apply`'s body inside the same transaction.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ from water.billing.services.bulk_write import (
     update_meters,
 )
 from water.billing.services.ledger import month_of
+from water.billing.services.live import balances_publish
 from water.billing.services.pricing_run import MonthTariff, month_tariff
-from water.billing.services.readings import _validated, readings_apply
+from water.billing.services.readings import _apply_locked, _validated
 from water.billing.services.rules import balance_changed, client_for
 from water.meters.models import Meter, Reading, ReadingSource
 from water.registry.models import Client, Customer, CustomerClass
@@ -250,7 +251,8 @@ def readings_apply_many(
 ) -> dict[int, ApplyResult]:
     """Apply each meter's readings (keyed by meter id); results identical to `readings_apply`.
 
-    One transaction for the whole batch, accounts locked in id order first.
+    One transaction for the whole batch, accounts locked in id order first; the changed
+    balances are published live (`water.balance`) with one query and one bulk insert.
     """
     if source not in ReadingSource.values:
         raise ValueError(f"Unknown reading source {source!r}.")
@@ -287,5 +289,6 @@ def readings_apply_many(
         results.update(_apply_fast(plans, source, now))
         for meter_id in slow:
             meter, readings = batch[meter_id]
-            results[meter_id] = readings_apply(meter=meter, readings=readings, source=source)
+            results[meter_id] = _apply_locked(meter=meter, readings=readings, source=source)
+        balances_publish({pk: r.balance_idr for pk, r in results.items() if r.charged_idr})
     return results

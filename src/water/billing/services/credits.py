@@ -10,6 +10,7 @@ from core.audit import actions
 from core.audit.services import audit_record
 from water.billing.models import EntryKind, LedgerEntry
 from water.billing.services.ledger import Posting, account_locked, post
+from water.billing.services.live import balances_publish
 from water.billing.services.rules import balance_changed, client_for
 from water.errors import Conflict, ValidationFailed
 from water.meters.models import Meter
@@ -54,7 +55,8 @@ def account_credit(
 
     A repeated idempotency key returns the entry it created and moves nothing. Lifting the
     balance above zero opens the valve, resolves the balance alerts and sends credit_restored
-    after commit; a debit that exhausts the credit closes it (within friendly credit). Audited.
+    after commit; a debit that exhausts the credit closes it (within friendly credit). The
+    new balance is published live (`water.balance`). Audited.
     """
     _validate(kind, amount_idr, actor, memo)
     if idempotency_key is not None and len(idempotency_key) > 120:
@@ -81,6 +83,7 @@ def account_credit(
                 now_utc=timezone.now(),
             )
             account.save(update_fields=["balance_idr", "updated_at", *changed])
+            balances_publish({meter.pk: account.balance_idr})
             audit_record(
                 action=actions.MONEY_MOVED,
                 actor=actor,

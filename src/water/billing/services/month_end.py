@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from water.billing.models import EntryKind, LedgerEntry, PrepaidAccount
 from water.billing.services.ledger import Posting, account_locked, month_bounds_utc, post
+from water.billing.services.live import balances_publish
 from water.billing.services.pricing_run import customer_class_of
 from water.billing.services.rules import balance_changed, client_for, close_if_allowed
 from water.meters.models import Reading, ValveState
@@ -51,6 +52,7 @@ def minimum_charge_bill(*, account_id: int, month: date) -> int:
             account=account, meter=meter, client=client, before_idr=before, now_utc=timezone.now()
         )
         account.save(update_fields=["balance_idr", "updated_at", *changed])
+        balances_publish({meter.pk: account.balance_idr})
     return shortfall
 
 

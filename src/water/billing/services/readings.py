@@ -33,6 +33,7 @@ from django.utils import timezone
 from water.billing.inputs import ApplyResult, ReadingInput
 from water.billing.models import EntryKind, LedgerEntry, PrepaidAccount
 from water.billing.services.ledger import Posting, account_locked, post
+from water.billing.services.live import balances_publish
 from water.billing.services.pricing_run import Row, month_plan, recompute
 from water.billing.services.rules import balance_changed, client_for
 from water.billing.services.series import REVERSE_FLOW
@@ -176,57 +177,67 @@ def readings_apply(*, meter: Meter, readings: Sequence[ReadingInput], source: st
     """Store a batch of readings, bill their consumption and react to the new balance.
 
     One transaction with the meter's account locked; safe to call concurrently and to replay.
+    A changed balance is published live (`water.balance`) in the same transaction.
     """
+    with transaction.atomic():
+        result = _apply_locked(meter=meter, readings=readings, source=source)
+        if result.charged_idr:
+            balances_publish({meter.pk: result.balance_idr})
+    return result
+
+
+def _apply_locked(*, meter: Meter, readings: Sequence[ReadingInput], source: str) -> ApplyResult:
+    """`readings_apply` without its transaction and live event (for `readings_apply_many`,
+    which publishes the whole batch's balances at once). Must run inside a transaction."""
     if source not in ReadingSource.values:
         raise ValueError(f"Unknown reading source {source!r}.")
     batch, duplicates = _validated(readings)
     now = timezone.now()
-    with transaction.atomic():
-        account = account_locked(meter)
-        seen = set(
-            Reading.objects.filter(meter=meter, taken_at__in=list(batch)).values_list(
-                "taken_at", flat=True
-            )
+    account = account_locked(meter)
+    seen = set(
+        Reading.objects.filter(meter=meter, taken_at__in=list(batch)).values_list(
+            "taken_at", flat=True
         )
-        fresh = {t: i for t, i in sorted(batch.items()) if t not in seen}
-        duplicates += len(batch) - len(fresh)
-        if not fresh:
-            return ApplyResult(0, duplicates, 0, 0, account.balance_idr)
-        client = client_for(meter.tenant_id)
-        tz = ZoneInfo(client.timezone or "Asia/Jakarta")
-        stored = _load_rows(meter, min(fresh))
-        rows = recompute(stored, fresh, meter.register_max_litres, tz)
-        plan = month_plan(rows, meter, account, tz)
-        _write_readings(rows, meter, source)
-        fixed = _unbilled_fixed(account, plan.fixed_by_month)
-        balance_before = account.balance_idr
-        post(account, _postings(rows, account, dict(fixed)))
-        if fixed:
-            account.fixed_charge_month = max(
-                [*fixed, *([account.fixed_charge_month] if account.fixed_charge_month else [])]
-            )
-        changed = balance_changed(
-            account=account, meter=meter, client=client, before_idr=balance_before, now_utc=now
+    )
+    fresh = {t: i for t, i in sorted(batch.items()) if t not in seen}
+    duplicates += len(batch) - len(fresh)
+    if not fresh:
+        return ApplyResult(0, duplicates, 0, 0, account.balance_idr)
+    client = client_for(meter.tenant_id)
+    tz = ZoneInfo(client.timezone or "Asia/Jakarta")
+    stored = _load_rows(meter, min(fresh))
+    rows = recompute(stored, fresh, meter.register_max_litres, tz)
+    plan = month_plan(rows, meter, account, tz)
+    _write_readings(rows, meter, source)
+    fixed = _unbilled_fixed(account, plan.fixed_by_month)
+    balance_before = account.balance_idr
+    post(account, _postings(rows, account, dict(fixed)))
+    if fixed:
+        account.fixed_charge_month = max(
+            [*fixed, *([account.fixed_charge_month] if account.fixed_charge_month else [])]
         )
-        account.save(
-            update_fields=[
-                "balance_idr",
-                "month_start",
-                "month_litres",
-                "month_consumption_idr",
-                "fixed_charge_month",
-                "updated_at",
-                *changed,
-            ]
+    changed = balance_changed(
+        account=account, meter=meter, client=client, before_idr=balance_before, now_utc=now
+    )
+    account.save(
+        update_fields=[
+            "balance_idr",
+            "month_start",
+            "month_litres",
+            "month_consumption_idr",
+            "fixed_charge_month",
+            "updated_at",
+            *changed,
+        ]
+    )
+    _touch_meter(meter, rows, now)
+    flagged = [r.taken_at for r in rows if r.new is not None and REVERSE_FLOW in r.flags]
+    if flagged:
+        alert_raise(
+            meter=meter,
+            kind=AlertKind.REVERSE_FLOW,
+            message="The register went backwards (reverse flow).",
+            data={"taken_at": max(flagged).isoformat()},
         )
-        _touch_meter(meter, rows, now)
-        flagged = [r.taken_at for r in rows if r.new is not None and REVERSE_FLOW in r.flags]
-        if flagged:
-            alert_raise(
-                meter=meter,
-                kind=AlertKind.REVERSE_FLOW,
-                message="The register went backwards (reverse flow).",
-                data={"taken_at": max(flagged).isoformat()},
-            )
     charged = balance_before - account.balance_idr
     return ApplyResult(len(fresh), duplicates, plan.litres_added, charged, account.balance_idr)
