@@ -27,7 +27,7 @@ from water.valves.models import (
     CommandStatus,
     ValveCommand,
 )
-from water.valves.services import alert_raise
+from water.valves.services import alert_raise, valve_commands_publish
 
 ACK_TIMEOUT = timedelta(seconds=60)
 ACK_STATUSES = (CommandStatus.ACKNOWLEDGED, CommandStatus.FAILED)
@@ -170,6 +170,7 @@ def command_ack(
             command.save(update_fields=["status", "response"])
         else:
             _give_up(command, status=CommandStatus.FAILED, now=now, detail="failed")
+        valve_commands_publish([command])  # open pages show the valve's new state
     return command
 
 
@@ -202,4 +203,5 @@ def commands_sweep() -> CommandSweep:
             else:
                 _give_up(command, status=CommandStatus.TIMED_OUT, now=now, detail="got no answer")
                 timed_out += 1
+        valve_commands_publish(overdue)
     return CommandSweep(requeued=requeued, timed_out=timed_out, expired=expired)

@@ -137,3 +137,33 @@ def test_mqtt_claims_only_commands_of_meters_reporting_over_mqtt_and_only_once()
     # then only the MQTT meter's command is claimed, by the first, as its first attempt
     assert [(c.pk, c.status, c.attempts) for c in first] == [(wanted.pk, CommandStatus.SENT, 1)]
     assert second == []
+
+
+def test_an_ack_and_a_timeout_are_published_to_open_pages():
+    from core.realtime.models import LiveEvent
+
+    command = ValveCommandFactory(kind="open")
+    commands_take(meter=command.meter)
+    LiveEvent.objects.all().delete()
+
+    command_ack(
+        meter=command.meter, command_id=command.pk, status="acknowledged", valve_state="open"
+    )
+
+    live = LiveEvent.objects.get()
+    assert (live.audience, live.kind) == (f"tenant:{command.tenant_id}", "water.valve")
+    assert live.data == {
+        "meter_id": command.meter_id,
+        "valve_state": "open",
+        "command_id": command.pk,
+        "status": "acknowledged",
+    }
+
+    other = ValveCommandFactory(kind="close")
+    commands_take(meter=other.meter)
+    _sent_seconds_ago(other, 61)
+    LiveEvent.objects.all().delete()
+    commands_sweep()
+    assert list(LiveEvent.objects.values_list("kind", "data__status")) == [
+        ("water.valve", "pending")
+    ]
