@@ -67,7 +67,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 
 
-def huey_config(*, redis_url: str | None, sqlite_path: str, immediate: bool = False) -> dict:
+def huey_config(
+    *, redis_url: str | None, sqlite_path: str, immediate: bool = False
+) -> dict[str, object]:
     """Huey: Redis when a URL is given (production), else a SQLite file (embedded)."""
     connection: dict[str, object]
     if redis_url:
@@ -88,7 +90,7 @@ def huey_config(*, redis_url: str | None, sqlite_path: str, immediate: bool = Fa
     }
 
 
-def channel_layers(redis_url: str | None) -> dict:
+def channel_layers(redis_url: str | None) -> dict[str, dict[str, object]]:
     """channels-redis when a URL is given, so any process reaches any socket; else in-memory."""
     if redis_url:
         return {

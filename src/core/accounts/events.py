@@ -50,7 +50,7 @@ def _reset_link(user: User, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def _security_links(user: User, context: dict[str, Any]) -> dict[str, Any]:
-    links = {
+    links: dict[str, Any] = {
         "reset_link": absolute(reverse("accounts:password_reset")),
         "sessions_link": absolute(reverse("accounts:sessions")),
     }

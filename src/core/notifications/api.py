@@ -64,7 +64,7 @@ def notification_mark_all_read(request: HttpRequest) -> dict[str, int]:
 @access(authenticated=True)
 def notification_detail(request: HttpRequest, notification_id: int) -> Any:
     row = selectors.notification_get_for(actor=_user(request), notification_id=notification_id)
-    row.delivery_log = list(row.deliveries.all())
+    row.delivery_log = list(row.deliveries.all())  # type: ignore[attr-defined]
     return row
 
 

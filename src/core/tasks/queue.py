@@ -61,7 +61,7 @@ def background(
             priority=priority,
             name=name or f"{fn.__module__}.{fn.__name__}",
         )(_with_fresh_connections(fn))
-        wrapper.call_local = fn  # type: ignore[attr-defined]
+        wrapper.call_local = fn
         return wrapper
 
     return decorator

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from django.conf import settings
@@ -81,13 +82,13 @@ class PlatformConsumer(Consumer):
 
     scheduler_class = ClaimingScheduler
 
-    def __init__(self, huey: Huey, *, holder: str | None = None, **options: object) -> None:
+    def __init__(self, huey: Huey, *, holder: str | None = None, **options: Any) -> None:
         self.holder = holder or worker_identity()
         super().__init__(huey, **options)
 
     def _create_scheduler(self) -> Scheduler:
         scheduler = super()._create_scheduler()
-        scheduler.holder = self.holder  # type: ignore[attr-defined]
+        scheduler.holder = self.holder
         return scheduler
 
     def _set_signal_handlers(self) -> None:
@@ -95,14 +96,15 @@ class PlatformConsumer(Consumer):
             super()._set_signal_handlers()
 
 
-def consumer_options(**overrides: object) -> dict[str, object]:
+def consumer_options(**overrides: Any) -> dict[str, Any]:
     """Consumer options from settings.HUEY["consumer"], with overrides."""
-    options: dict[str, object] = dict(settings.HUEY.get("consumer", {}))
+    configured: dict[str, Any] = settings.HUEY.get("consumer", {})  # type: ignore[assignment]
+    options: dict[str, Any] = dict(configured)
     options.update({key: value for key, value in overrides.items() if value is not None})
     return options
 
 
-def build_consumer(**overrides: object) -> PlatformConsumer:
+def build_consumer(**overrides: Any) -> PlatformConsumer:
     autodiscover_modules("tasks")
     return PlatformConsumer(huey, **consumer_options(**overrides))
 

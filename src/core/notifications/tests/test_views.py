@@ -38,7 +38,8 @@ def test_the_centre_lists_own_notifications_with_the_unread_count(client, signed
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Valve reopened" in page and "Old news" in page
+    assert "Valve reopened" in page
+    assert "Old news" in page
     assert "Someone else" not in page
     assert "1 unread" in page
     assert 'class="bell-count" data-unread="1"' in page  # the header bell
@@ -52,7 +53,8 @@ def test_the_unread_filter_and_the_htmx_fragment(client, signed_in):
 
     page = response.content.decode()
     assert "<html" not in page  # a fragment for htmx to swap in
-    assert "Fresh" in page and "Seen" not in page
+    assert "Fresh" in page
+    assert "Seen" not in page
 
 
 def test_the_empty_centre_says_so(client, signed_in):
@@ -108,12 +110,12 @@ def test_preferences_save_every_optional_box(client, signed_in):
     response = client.post("/notifications/preferences/", {"security:in_app": "on"}, follow=True)
 
     assert "Your notification settings are saved." in response.content.decode()
-    stored = dict(
-        ((c, ch), on)
+    stored = {
+        (c, ch): on
         for c, ch, on in Preference.objects.filter(user=signed_in, category="security").values_list(
             "category", "channel", "enabled"
         )
-    )
+    }
     assert stored[("security", "in_app")] is True
     assert stored[("security", "push")] is False
     assert stored[("security", "sms")] is False

@@ -18,7 +18,7 @@ from core.notifications.transports.base import (
 
 
 class EmailTransport:
-    channel = Channel.EMAIL
+    channel: str = Channel.EMAIL
 
     def send(self, message: Outbound) -> str:
         if not message.user.email:

@@ -18,8 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.test import override_settings
 
-from core.ops.management.commands.serve import start_background_services, stop_all
 from core.notifications.vapid import vapid_keys_generate
+from core.ops.management.commands.serve import start_background_services, stop_all
 from core.ops.tests.conftest import closed_port
 
 ROOT = Path(settings.BASE_DIR)
