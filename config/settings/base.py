@@ -166,7 +166,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour; tokens are also single-use
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Bahasa Indonesia")), ("es", _("Español"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The IndoWater apps share one catalogue in src/water/locale (water itself is not an app).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "src" / "water" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

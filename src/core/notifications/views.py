@@ -125,8 +125,13 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your notification settings are saved."))
             return redirect("notifications:preferences")
     labels = dict(catalogue.Category.choices)
+    channel_labels = dict(Channel.choices)
     rows = [
-        {"category": row[0].category, "label": labels[row[0].category], "cells": row}
+        {
+            "category": row[0].category,
+            "label": labels[row[0].category],
+            "cells": [(cell, channel_labels[cell.channel]) for cell in row],
+        }
         for row in services.preferences_grid(user)
     ]
     return render(
