@@ -101,12 +101,16 @@ def reidentify(identity: LiveIdentity) -> LiveIdentity:
     if identity.via == "session" and identity.session_key:
         return identify_session(identity.session_key)
     if identity.via == "jwt" and identity.user is not None:
-        expired = identity.token_expires_at is None or time.time() >= identity.token_expires_at
+        expired = identity.token_expires_at is None or _now() >= identity.token_expires_at
         active = User.objects.filter(pk=identity.user.pk, is_active=True).first()
         if expired or active is None:
             return REFUSED
         return replace(identity, user=active)
     return REFUSED
+
+
+def _now() -> float:
+    return time.time()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -139,7 +143,7 @@ def _session_current(store: Any, user: User) -> bool:
     """The idle and absolute limits of `session_enforce_policy` (SessionPolicyMiddleware)."""
     if not user.is_staff_member:
         return True
-    now = time.time()
+    now = _now()
     started = float(store.get(STARTED_KEY, now))
     seen = float(store.get(SEEN_KEY, now))
     idle = settings.STAFF_SESSION_IDLE_TIMEOUT.total_seconds()

@@ -62,9 +62,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
-        for audience in self.audiences:
-            await self.channel_layer.group_discard(group_of(audience), self.channel_name)
-        self.audiences = []
+        await self._leave_all()
         if self.counted:
             record_socket_closed()
             self.counted = False
@@ -116,6 +114,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group_of(audience), self.channel_name)
         self.audiences = audiences
 
+    async def _leave_all(self) -> None:
+        for audience in self.audiences:
+            await self.channel_layer.group_discard(group_of(audience), self.channel_name)
+        self.audiences = []
+
     async def _watch(self) -> None:
         """Close the socket once its session or token stops being valid; follow role changes."""
         while True:
@@ -123,6 +126,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             try:
                 identity = await database_sync_to_async(reidentify)(self.identity)
                 if identity.refusal is not None:
+                    await self._leave_all()  # before closing: nothing more reaches it
                     await self.close(code=identity.refusal)
                     return
                 self.identity = identity

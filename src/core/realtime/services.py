@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 RETENTION = timedelta(hours=1)
 SEND_TIMEOUT_SECONDS = 5.0
+BURST_LIMIT = 50  # events for one group in one commit; more become a single resync
 _SEND_CHUNK = 200  # group_sends in flight at once (ingestion publishes thousands per batch)
 _KIND = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 # Control messages of the socket protocol; an event may not take their names.
@@ -92,7 +93,9 @@ def publish_many(events: Iterable[Event]) -> None:
         rows += [LiveEvent(audience=a, kind=event.kind, data=data) for a in audiences]
     if not rows:
         return
-    with transaction.atomic():
+    # No savepoint: inside the caller's transaction a failed insert fails that transaction
+    # anyway, and ingestion counts its queries per batch.
+    with transaction.atomic(savepoint=False):
         created = LiveEvent.objects.bulk_create(rows, batch_size=1000)
         messages = [(group_of(row.audience), _message(row)) for row in created]
         transaction.on_commit(lambda: _after_commit(messages))
@@ -158,7 +161,30 @@ def _message(row: LiveEvent) -> dict[str, Any]:
 def _after_commit(messages: list[Message]) -> None:
     for kind, count in _count_kinds(messages).items():
         record_live_events(kind, count)
-    deliver(messages)
+    deliver(_bursts_as_resync(messages))
+
+
+def _bursts_as_resync(messages: list[Message]) -> list[Message]:
+    """One `resync` instead of more than BURST_LIMIT events for one group.
+
+    A channel holds at most ~100 messages (the layers' default capacity) and silently drops
+    the rest, so an ingestion batch touching thousands of a tenant's meters would leave its
+    staff pages stale without telling them. One resync reloads them once; the rows stay for
+    catch-up.
+    """
+    sizes: dict[str, int] = {}
+    for group, _message in messages:
+        sizes[group] = sizes.get(group, 0) + 1
+    resync = {"type": HANDLER, "event": {"kind": "resync"}}
+    kept: list[Message] = []
+    resynced: set[str] = set()
+    for group, message in messages:
+        if sizes[group] <= BURST_LIMIT:
+            kept.append((group, message))
+        elif group not in resynced:
+            kept.append((group, resync))
+            resynced.add(group)
+    return kept
 
 
 def _count_kinds(messages: list[Message]) -> dict[str, int]:
