@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,60 @@ def screenshot(page, name: str) -> Path:
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     return target
+
+
+@dataclass(frozen=True)
+class AsgiServer:
+    url: str
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real ASGI application (HTTP and WebSockets) on uvicorn, in a thread of this process.
+
+    pytest-django's live_server speaks WSGI only; pages that open the live socket need this.
+    It shares the test database (SQLite's shared in-memory cache, or the PostgreSQL test
+    database) and the channel layer with the test, so events the test publishes reach pages.
+    """
+    import uvicorn
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from core.ops.tests.conftest import closed_port
+
+    port = closed_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            import_string(settings.ASGI_APPLICATION),
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            ws="websockets-sansio",
+        )
+    )
+    thread = threading.Thread(target=server.run, name="asgi-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the ASGI server did not start"
+        time.sleep(0.05)
+    try:
+        yield AsgiServer(url=f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def sign_in(page, server_url: str, user) -> None:
+    """Give the browser a signed-in session for `user` (no MFA prompt: a customer)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": server_url, "httpOnly": True}]
+    )

@@ -62,6 +62,7 @@ class Command(BaseCommand):
                 log_config=None,
                 access_log=False,  # core.ops.middleware.AccessLogMiddleware logs requests
                 server_header=False,
+                ws="websockets-sansio",  # the live-update sockets at /ws/live/
             )
         )
         stops = start_background_services()
