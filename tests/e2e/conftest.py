@@ -99,7 +99,8 @@ def asgi_server(transactional_db):
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the ASGI server did not start"
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the ASGI server did not start")
         time.sleep(0.05)
     try:
         yield AsgiServer(url=f"http://127.0.0.1:{port}")
