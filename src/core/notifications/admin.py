@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from core.audit.admin import ReadOnlyAdmin
 from core.notifications.models import Delivery
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DeliveryAdmin(ReadOnlyAdmin):
     """What was sent to whom, over which channel, how many attempts it took, and the result."""
 
     list_display = (
@@ -40,12 +38,3 @@ class DeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="recipient")
     def recipient(self, obj: Delivery) -> str:
         return obj.notification.user.email
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

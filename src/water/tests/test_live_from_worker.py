@@ -20,9 +20,8 @@ from websockets.sync.client import connect
 
 from core.accounts.roles import Role
 from core.api.tests.helpers import jwt_keys_in
-from core.ops.tests.conftest import closed_port
 from core.realtime.tests.conftest import token_for
-from core.realtime.tests.test_cross_process import ROOT, _environment, _wait_until_up, _why_not
+from core.realtime.tests.test_cross_process import ROOT, _environment, _why_not, web_process
 from water.tests.factories import ValveCommandFactory
 from water.valves.models import CommandStatus, ValveCommand
 
@@ -32,8 +31,8 @@ pytestmark = [
 ]
 
 
-def _stop(process: subprocess.Popen[str], sig: int) -> str:
-    process.send_signal(sig)
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
     try:
         return process.communicate(timeout=60)[1]
     except subprocess.TimeoutExpired:
@@ -54,22 +53,11 @@ def test_the_worker_process_sweep_reaches_a_staff_socket_through_redis(
     mfa_enrol(operator)
     env = _environment(tmp_path)
     worker_env = {**env, "HUEY_IMMEDIATE": "0", "WORKER_THREADS": "2"}
-    port = closed_port()
 
-    with jwt_keys_in(tmp_path / "test-keys" / "jwt"):
+    with jwt_keys_in(tmp_path / "test-keys" / "jwt"), web_process(env) as port:
         token = token_for(operator, tenant_id=command.tenant_id)
-        web = subprocess.Popen(  # noqa: S603 - our interpreter, our manage.py
-            [sys.executable, "manage.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
         worker = None
         try:
-            _wait_until_up(f"http://127.0.0.1:{port}/healthz", web)
             with connect(
                 f"ws://127.0.0.1:{port}/ws/live/", subprotocols=["bearer", token], open_timeout=10
             ) as socket:
@@ -89,8 +77,7 @@ def test_the_worker_process_sweep_reaches_a_staff_socket_through_redis(
                 )
                 received = json.loads(socket.recv(timeout=90))
         finally:
-            worker_log = _stop(worker, signal.SIGTERM) if worker is not None else ""
-            _stop(web, signal.SIGINT)
+            worker_log = _stop(worker) if worker is not None else ""
 
     # then the operator's open page heard the requeued command, from the worker's sweep
     assert received["kind"] == "water.valve", worker_log[-2000:]

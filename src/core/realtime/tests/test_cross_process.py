@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -78,12 +80,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[str], limit: float = 60) 
     raise AssertionError("web process did not come up")
 
 
-def test_an_event_published_by_a_worker_process_reaches_a_socket_of_the_web_process(
-    tmp_path, customer
-):
-    # given the web process serving config.asgi and a browser-less client signed in by JWT
-    env = _environment(tmp_path)
-    token = token_for(customer)
+@contextmanager
+def web_process(env: dict[str, str]) -> Iterator[int]:
+    """`manage.py serve` on a free port under `env`; yields the port, stops it with Ctrl-C."""
     port = closed_port()
     web = subprocess.Popen(  # noqa: S603 - our interpreter, our manage.py
         [sys.executable, "manage.py", "serve", "--port", str(port)],
@@ -96,6 +95,23 @@ def test_an_event_published_by_a_worker_process_reaches_a_socket_of_the_web_proc
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", web)
+        yield port
+    finally:
+        web.send_signal(signal.SIGINT)
+        try:
+            web.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.communicate()
+
+
+def test_an_event_published_by_a_worker_process_reaches_a_socket_of_the_web_process(
+    tmp_path, customer
+):
+    # given the web process serving config.asgi and a browser-less client signed in by JWT
+    env = _environment(tmp_path)
+    token = token_for(customer)
+    with web_process(env) as port:
         with connect(
             f"ws://127.0.0.1:{port}/ws/live/", subprotocols=["bearer", token], open_timeout=10
         ) as socket:
@@ -120,13 +136,6 @@ def test_an_event_published_by_a_worker_process_reaches_a_socket_of_the_web_proc
             )
             received = json.loads(socket.recv(timeout=10))
             subprotocol = socket.subprotocol
-    finally:
-        web.send_signal(signal.SIGINT)
-        try:
-            web.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            web.kill()
-            web.communicate()
 
     # then the socket got exactly the row the worker stored
     assert worker.returncode == 0, worker.stderr
@@ -144,30 +153,12 @@ def test_an_event_published_by_a_worker_process_reaches_a_socket_of_the_web_proc
 
 def test_the_web_process_closes_a_bad_token_with_4401(tmp_path):
     env = _environment(tmp_path)
-    port = closed_port()
-    web = subprocess.Popen(  # noqa: S603 - our interpreter, our manage.py
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        _wait_until_up(f"http://127.0.0.1:{port}/healthz", web)
+    with web_process(env) as port:
         with connect(
             f"ws://127.0.0.1:{port}/ws/live/", subprotocols=["bearer", "nope"], open_timeout=10
         ) as socket:
             with pytest.raises(ConnectionClosed) as closed:
                 socket.recv(timeout=10)
-    finally:
-        web.send_signal(signal.SIGINT)
-        try:
-            web.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            web.kill()
-            web.communicate()
 
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4401
