@@ -11,7 +11,10 @@ from asgiref.testing import ApplicationCommunicator
 from core.realtime.tests.conftest import application, sign_in
 
 LIVE_SCRIPT = re.compile(r'<script src="/static/web/js/live\.js" nonce="([^"]+)" defer></script>')
-LIVE_BODY = re.compile(r'<body class="[^"]*" data-live data-live-since="(\d+)">')
+LIVE_BODY = re.compile(
+    r'<body class="[^"]*" data-live data-live-since="(\d+)" '
+    r"hx-headers='\{\"X-CSRFToken\": \"[A-Za-z0-9]+\"\}'>"
+)
 
 
 @pytest.mark.django_db
