@@ -219,9 +219,19 @@ def deliver(messages: list[Message]) -> None:
 
 
 async def _send_all(layer: BaseChannelLayer, messages: list[Message]) -> None:
+    """Groups in parallel, each group's messages in order (a page applies them in order)."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for group, message in messages:
+        by_group.setdefault(group, []).append(message)
+    groups = list(by_group.items())
+
+    async def one_group(group: str, queue: list[dict[str, Any]]) -> None:
+        for message in queue:
+            await layer.group_send(group, message)
+
     async def send() -> None:
-        for start in range(0, len(messages), _SEND_CHUNK):
-            chunk = messages[start : start + _SEND_CHUNK]
-            await asyncio.gather(*(layer.group_send(g, m) for g, m in chunk))
+        for start in range(0, len(groups), _SEND_CHUNK):
+            chunk = groups[start : start + _SEND_CHUNK]
+            await asyncio.gather(*(one_group(group, queue) for group, queue in chunk))
 
     await asyncio.wait_for(send(), timeout=SEND_TIMEOUT_SECONDS)

@@ -147,7 +147,7 @@ def _scheduler(queue: MemoryHuey, holder: str) -> ClaimingScheduler:
     return scheduler
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the scheduler closes stale connections, as a thread does
 def test_two_schedulers_enqueue_a_minutes_periodic_jobs_once():
     queue = MemoryHuey("scheduler-test", utc=True)
     queue.periodic_task(crontab(minute="*"), name="every-minute")(lambda: None)
