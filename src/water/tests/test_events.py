@@ -291,30 +291,32 @@ def test_a_reading_batch_publishes_each_changed_balance_once(world):
         idle.pk: (idle, []),
     }
     results = readings_apply_many(batch, source="mqtt")
-    # then each changed balance goes to the tenant's staff and to the customer's login
+    # then one event lists the changed balances for the tenant's staff, and one the
+    # customer's own meter for their login
     assert results[world.meter.pk].balance_idr == 45_000
     assert results[bare.pk].balance_idr == 25_000
     tenant = f"tenant:{world.asri.tenant.pk}"
+    mine = {"meter_id": world.meter.pk, "balance_idr": 45_000, "valve_state": "unknown"}
+    theirs = {"meter_id": bare.pk, "balance_idr": 25_000, "valve_state": "unknown"}
     assert _live("water.balance") == [
-        (
-            f"user:{world.asri.customer.pk}",
-            {"meter_id": world.meter.pk, "balance_idr": 45_000, "valve_state": "unknown"},
-        ),
-        (tenant, {"meter_id": world.meter.pk, "balance_idr": 45_000, "valve_state": "unknown"}),
-        (tenant, {"meter_id": bare.pk, "balance_idr": 25_000, "valve_state": "unknown"}),
+        (tenant, {"meters": [mine, theirs]}),
+        (f"user:{world.asri.customer.pk}", {"meters": [mine]}),
     ]
     # and a replayed batch changes no balance and publishes nothing
     readings_apply_many(batch, source="mqtt")
-    assert len(_live("water.balance")) == 3
+    assert len(_live("water.balance")) == 2
 
 
 def test_a_single_meter_reading_and_a_credit_publish_the_balance(world):
     LiveEvent.objects.all().delete()
     readings_apply(meter=world.meter, readings=series([0, 2_000]), source="http")
     account_credit(meter=world.meter, amount_idr=15_000, kind=EntryKind.TOPUP, idempotency_key="t1")
-    data = [(audience, d["balance_idr"]) for audience, d in _live("water.balance")]
+    data = [
+        (audience, [m["balance_idr"] for m in d["meters"]])
+        for audience, d in _live("water.balance")
+    ]
     user, tenant = f"user:{world.asri.customer.pk}", f"tenant:{world.asri.tenant.pk}"
-    assert data == [(user, 40_000), (tenant, 40_000), (user, 55_000), (tenant, 55_000)]
+    assert data == [(tenant, [40_000]), (user, [40_000]), (tenant, [55_000]), (user, [55_000])]
 
 
 def test_alerts_and_valve_commands_are_published_to_the_tenant(world):
