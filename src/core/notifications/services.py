@@ -263,15 +263,11 @@ def deliveries_requeue_stale(*, older_than: timedelta = STALE_AFTER) -> int:
     """
     from core.notifications.tasks import deliver
 
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    # Unclaimed, or claimed by a worker whose claim ran out: the same rule as the claim.
     stale = list(
-        Delivery.objects.filter(status=DeliveryStatus.QUEUED, updated_at__lt=cutoff)
-        .filter(claimed_until__isnull=True)
-        .values_list("pk", flat=True)[:1000]
-    )
-    stale += list(
-        Delivery.objects.filter(status=DeliveryStatus.QUEUED, claimed_until__lt=timezone.now())
-        .filter(updated_at__lt=cutoff)
+        Delivery.objects.filter(status=DeliveryStatus.QUEUED, updated_at__lt=now - older_than)
+        .exclude(claimed_until__gt=now)
         .values_list("pk", flat=True)[:1000]
     )
     for delivery_id in stale:

@@ -6,6 +6,8 @@ The list and the bell refresh themselves when a live `notification` event reache
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,18 +39,11 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_http_methods(["GET"])
 def centre_view(request: HttpRequest) -> HttpResponse:
     """Every in-app notification, newest first; `?unread=1` keeps the unread ones."""
-    user = _user(request)
     unread_only = request.GET.get("unread") == "1"
-    rows = selectors.notification_list_for(actor=user, unread_only=unread_only)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "unread_only": unread_only,
-        "unread": services.unread_count(user),
-        "section": "notifications",
-    }
-    template = "notifications/_list.html" if _is_htmx(request) else "notifications/centre.html"
-    return render(request, template, context)
+    if _is_htmx(request):
+        return _list_fragment(request, unread_only=unread_only, page=request.GET.get("page"))
+    context = _list_context(request, unread_only=unread_only, page=request.GET.get("page"))
+    return render(request, "notifications/centre.html", {**context, "section": "notifications"})
 
 
 @access(authenticated=True)
@@ -77,15 +72,22 @@ def mark_read_view(request: HttpRequest, notification_id: int) -> HttpResponse:
     return redirect("notifications:centre")
 
 
-def _list_fragment(request: HttpRequest) -> HttpResponse:
+def _list_context(request: HttpRequest, *, unread_only: bool, page: str | None) -> dict[str, Any]:
     user = _user(request)
-    rows = selectors.notification_list_for(actor=user)
-    page = Paginator(rows, PAGE_SIZE).get_page(1)
-    return render(
-        request,
-        "notifications/_list.html",
-        {"page": page, "unread_only": False, "unread": services.unread_count(user)},
-    )
+    rows = selectors.notification_list_for(actor=user, unread_only=unread_only)
+    return {
+        "page": Paginator(rows, PAGE_SIZE).get_page(page),
+        "unread_only": unread_only,
+        "unread": services.unread_count(user),
+    }
+
+
+def _list_fragment(
+    request: HttpRequest, *, unread_only: bool = False, page: str | None = None
+) -> HttpResponse:
+    """The list alone, for htmx to swap in."""
+    context = _list_context(request, unread_only=unread_only, page=page)
+    return render(request, "notifications/_list.html", context)
 
 
 @access(authenticated=True)
