@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("core.ops.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("notifications/", include("core.notifications.urls")),
+    path("payments/", include("core.payments.urls")),
+    path("water/", include("water.topups.urls")),
     path("sw.js", service_worker, name="service_worker"),
     path("api/", api.urls),
     path(".well-known/", include("core.api.urls")),

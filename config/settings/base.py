@@ -36,11 +36,13 @@ INSTALLED_APPS = [
     "core.tasks",
     "core.notifications",
     "core.realtime",
+    "core.payments",
     "water.registry",
     "water.tariffs",
     "water.meters",
     "water.billing",
     "water.valves",
+    "water.topups",
     "roadside",
 ]
 
@@ -121,6 +123,8 @@ PERIODIC_TASKS: list[tuple[str, str, str]] = [
         "core.notifications.services.deliveries_requeue_stale",
     ),
     ("prune-live-events", "*/10 * * * *", "core.realtime.services.prune_live_events"),
+    # Payments left open by lost notifications are asked about, settled or expired.
+    ("reconcile-payments", "*/5 * * * *", "core.payments.services.payments_reconcile"),
 ]
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -258,6 +262,12 @@ PUSH_SERVICE_HOSTS: list[str] = [
     "notify.windows.com",  # legacy Edge
 ]
 PUSH_INSECURE_HOSTS: list[str] = []  # http:// endpoints allowed for these hosts (tests only)
+
+# Payments: the in-app sandbox gateway (a hosted pay / fail / expire page) is for demos and
+# the embedded mode; production switches it off unless PAYMENTS_SANDBOX=1.
+PAYMENTS_SANDBOX = env.boolean("PAYMENTS_SANDBOX", True)
+PAYMENTS_INQUIRY_AFTER = timedelta(minutes=env.integer("PAYMENTS_INQUIRY_AFTER_MINUTES", 15))
+PAYMENTS_EXPIRY_GRACE = timedelta(minutes=env.integer("PAYMENTS_EXPIRY_GRACE_MINUTES", 60))
 
 MQTT_URL = env.optional("MQTT_URL")
 METRICS_TOKEN = env.optional("METRICS_TOKEN")

@@ -18,6 +18,7 @@ BLIND_INDEX_KEY = env.string("BLIND_INDEX_KEY")
 JWT_KEYS_DIR = env.path("JWT_KEYS_DIR", env.BASE_DIR / "var" / "keys" / "jwt")
 JWT_AUTO_CREATE_KEY = False
 SMS_BACKEND = env.string("SMS_BACKEND", "twilio")
+PAYMENTS_SANDBOX = env.boolean("PAYMENTS_SANDBOX", False)
 # Web push: the VAPID pair from `manage.py generate_vapid_keys`; the public key may be left out
 # (it is derived) but must match when given. Replacing the pair orphans every subscription.
 VAPID_PRIVATE_KEY = env.string("VAPID_PRIVATE_KEY")

@@ -24,7 +24,14 @@ def test_admin_registers_only_read_only_views():
     assert {m._meta.label for m in admin.site._registry} == {
         "audit.AuditEvent",
         "notifications.Delivery",
+        "payments.Payment",
+        "payments.Notification",
+        "payments.Refund",
     }
+    for model_admin in admin.site._registry.values():
+        assert not model_admin.has_add_permission(None)
+        assert not model_admin.has_change_permission(None)
+        assert not model_admin.has_delete_permission(None)
 
 
 @pytest.mark.parametrize("page", _admin_pages())

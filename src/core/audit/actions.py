@@ -36,3 +36,11 @@ KEYS_ROTATED = "keys.rotated"
 DATA_REENCRYPTED = "keys.data_reencrypted"
 # Money
 MONEY_MOVED = "money.moved"
+# Payments
+PAYMENT_CREATED = "payment.created"
+PAYMENT_STATE_CHANGED = "payment.state_changed"
+PAYMENT_AMOUNT_MISMATCH = "payment.amount_mismatch"
+PAYMENT_CONFLICT = "payment.conflict"
+PAYMENT_REFUND_REQUESTED = "payment.refund_requested"
+PAYMENT_NOTIFICATION_REJECTED = "payment.notification_rejected"
+PAYMENT_CREDENTIALS_CHANGED = "payment.credentials_changed"

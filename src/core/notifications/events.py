@@ -39,6 +39,20 @@ EmailContext = Callable[[Any, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email: built at send time, never stored with the notification."""
+
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+# Builds an email's attachments at send time from the stored context and the recipient's
+# language, e.g. a payment's PDF receipt.
+EmailAttachments = Callable[[dict[str, Any], str], list[Attachment]]
+
+
+@dataclass(frozen=True)
 class EventType:
     key: str
     category: Category
@@ -52,6 +66,7 @@ class EventType:
     # the title, the body and a button to the link.
     email_template: str = "notifications/email/event"
     email_context: EmailContext | None = None
+    email_attachments: EmailAttachments | None = None
 
     def __post_init__(self) -> None:
         unknown = (self.defaults | self.required) - self.channels

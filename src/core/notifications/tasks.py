@@ -15,7 +15,7 @@ import structlog
 from django.db.models import F
 from django.utils import timezone
 
-from core.notifications.events import event_get
+from core.notifications.events import Attachment, event_get
 from core.notifications.metrics import DELIVERIES
 from core.notifications.models import Channel, Delivery, DeliveryStatus
 from core.notifications.rendering import absolute, email_render, language_of, message_render
@@ -47,10 +47,15 @@ def outbound_for(delivery: Delivery) -> Outbound:
     notification = delivery.notification
     user = notification.user
     event = event_get(notification.event)
+    language = language_of(user)
     html = ""
+    attachments: tuple[Attachment, ...] = ()
     if delivery.channel == Channel.EMAIL:
         email = email_render(event, user, notification.context, notification.link)
         title, text, html = email.subject, email.text, email.html
+        if event.email_attachments is not None:
+            # Built now, from the stored context: files are never kept with the notification.
+            attachments = tuple(event.email_attachments(notification.context, language))
     else:
         message = message_render(event, user, notification.context)
         title, text = message.title, message.body
@@ -58,12 +63,13 @@ def outbound_for(delivery: Delivery) -> Outbound:
         delivery_id=delivery.pk,
         event=notification.event,
         user=user,
-        language=language_of(user),
+        language=language,
         title=title,
         text=text,
         html=html,
         link=absolute(notification.link),
         urgent=event.urgent,
+        attachments=attachments,
     )
 
 

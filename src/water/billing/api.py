@@ -65,7 +65,8 @@ def _consumption(meter: Meter, query: schemas.ConsumptionQuery) -> dict[str, Any
     }
 
 
-def _key(tenant_id: int, given: str | None) -> str | None:
+def manual_key(tenant_id: int, given: str | None) -> str | None:
+    """A staff request's idempotency key, scoped to the tenant."""
     return f"manual:{tenant_id}:{given}" if given else None
 
 
@@ -105,26 +106,6 @@ def balance_get(request: HttpRequest, tenant_id: int, meter_id: int) -> selector
 
 
 @router.post(
-    "/tenants/{tenant_id}/meters/{meter_id}/topups",
-    response={201: schemas.EntryOut},
-    summary="Record a manual (cash) top-up, at least Rp 10,000 (audited)",
-)
-@access(roles=STAFF, tenant_kwarg="tenant_id")
-def topup_create(
-    request: HttpRequest, tenant_id: int, meter_id: int, payload: schemas.TopupIn
-) -> Status[Any]:
-    entry = account_credit(
-        meter=_staff_meter(request, tenant_id, meter_id),
-        amount_idr=payload.amount_idr,
-        kind=EntryKind.TOPUP,
-        idempotency_key=_key(tenant_id, payload.idempotency_key),
-        actor=_user(request),
-        memo=payload.reason,
-    )
-    return Status(201, entry)
-
-
-@router.post(
     "/tenants/{tenant_id}/meters/{meter_id}/adjustments",
     response={201: schemas.EntryOut},
     summary="Correct a balance up or down (client admin only, audited)",
@@ -137,7 +118,7 @@ def adjustment_create(
         meter=_staff_meter(request, tenant_id, meter_id),
         amount_idr=payload.amount_idr,
         kind=EntryKind.ADJUSTMENT,
-        idempotency_key=_key(tenant_id, payload.idempotency_key),
+        idempotency_key=manual_key(tenant_id, payload.idempotency_key),
         actor=_user(request),
         memo=payload.reason,
     )

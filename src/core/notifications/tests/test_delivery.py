@@ -171,3 +171,52 @@ def test_stale_queued_deliveries_are_queued_again(smtp_server, user_factory):
     assert delivery.status == "sent"
     assert fresh.status == "queued"
     assert len(smtp_server.messages) == 1
+
+
+# Imports stay local below: this part was appended to the module as it stood.
+ATTACHMENT_CALLS: list[tuple[dict, str]] = []
+
+
+def _statement(context: dict, language: str) -> list:
+    from core.notifications.events import Attachment
+
+    ATTACHMENT_CALLS.append((context, language))
+    body = f"Statement {context['number']} ({language})".encode()
+    return [Attachment(f"statement-{context['number']}.bin", body, "application/octet-stream")]
+
+
+@pytest.fixture
+def statement_event() -> str:
+    from core.notifications.events import EMAIL, IN_APP, PUSH, Category, EventType, register
+
+    register(
+        EventType(
+            key="test.statement",
+            category=Category.PAYMENTS,
+            title="Your statement %(number)s",
+            body="Attached.",
+            defaults=frozenset({EMAIL, PUSH, IN_APP}),
+            email_attachments=_statement,
+        )
+    )
+    ATTACHMENT_CALLS.clear()
+    return "test.statement"
+
+
+def test_an_events_attachments_are_built_at_send_time_for_email_only(
+    smtp_server, user_factory, statement_event
+):
+    user = user_factory(language="id")
+
+    notify(user, statement_event, {"number": "S-7"})
+
+    [message] = smtp_server.messages
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "statement-S-7.bin"
+    assert attachment.get_content_type() == "application/octet-stream"
+    assert attachment.get_content() == b"Statement S-7 (id)"
+    # Once, for the email: the push delivery (skipped here, no subscription) never builds it.
+    assert ATTACHMENT_CALLS == [({"number": "S-7"}, "id")]
+    assert Notification.objects.get().context == {"number": "S-7"}
+    statuses = dict(Delivery.objects.values_list("channel", "status"))
+    assert statuses == {"email": "sent", "push": "skipped"}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.accounts.models import User
+from core.notifications.events import Attachment
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Outbound:
     html: str  # email HTML part ("" for other channels)
     link: str  # absolute URL the message points to ("" for none)
     urgent: bool  # push urgency "high"; SMS sent even at night
+    attachments: tuple[Attachment, ...] = ()  # email only
 
 
 class DeliveryError(Exception):

@@ -33,6 +33,8 @@ class EmailTransport:
             headers={"Message-ID": message_id, "Content-Language": message.language},
         )
         email.attach_alternative(message.html, "text/html")
+        for attachment in message.attachments:
+            email.attach(attachment.filename, attachment.content, attachment.mimetype)
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as exc:

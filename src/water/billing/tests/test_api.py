@@ -8,6 +8,7 @@ import pytest
 
 from core.audit import actions
 from core.audit.models import AuditEvent
+from core.payments.models import Payment
 from water.billing.models import LedgerEntry, PrepaidAccount
 from water.billing.services import account_credit, readings_apply
 from water.billing.tests.factories import series
@@ -126,6 +127,21 @@ def test_an_operator_records_a_cash_topup_once(pdam):
     assert (event.actor_id, event.data["memo"]) == (pdam.operator.pk, "cash at the counter")
 
 
+def test_a_cash_topup_is_a_settled_cash_payment_whose_ledger_entry_is_answered(pdam):
+    meter = _meter(pdam, user=pdam.customer)
+    response = Api(pdam.operator).post(
+        tenant_url(pdam.tenant, f"/meters/{meter.pk}/topups"),
+        {"amount_idr": 30_000, "reason": "cash at the counter"},
+    )
+    assert response.status_code == 201
+    payment = Payment.objects.get()
+    assert (payment.gateway, payment.state, payment.total_minor) == ("cash", "settled", 30_000)
+    assert (payment.payer_id, payment.actor_id) == (pdam.customer.pk, pdam.operator.pk)
+    entry = LedgerEntry.objects.get(idempotency_key=f"payment:{payment.reference}")
+    assert response.json()["id"] == entry.pk
+    assert (entry.memo, entry.amount_idr) == ("cash at the counter", 30_000)
+
+
 def test_a_topup_under_rp_10000_is_refused_and_changes_nothing(pdam):
     meter = _meter(pdam)
     response = Api(pdam.operator).post(
@@ -135,6 +151,7 @@ def test_a_topup_under_rp_10000_is_refused_and_changes_nothing(pdam):
     assert response.status_code == 422
     assert not PrepaidAccount.objects.filter(meter=meter).exists()
     assert not AuditEvent.objects.filter(action=actions.MONEY_MOVED).exists()
+    assert not Payment.objects.exists()
 
 
 def test_unknown_keys_are_refused(pdam):

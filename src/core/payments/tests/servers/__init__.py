@@ -1,0 +1,1 @@
+"""Local stand-ins for the payment gateways, speaking each vendor's documented protocol."""
