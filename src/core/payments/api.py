@@ -123,9 +123,7 @@ def refund_post(
     summary="Payments by gateway and state, success rate, median time to settle",
 )
 @access(roles=TENANT_STAFF, tenant_kwarg="tenant_id")
-def tenant_stats(
-    request: HttpRequest, tenant_id: int, query: Query[schemas.RangeIn]
-) -> list[Any]:
+def tenant_stats(request: HttpRequest, tenant_id: int, query: Query[schemas.RangeIn]) -> list[Any]:
     return selectors.payment_stats_for(
         date_from=query.date_from, date_to=query.date_to, tenant_id=tenant_id
     )

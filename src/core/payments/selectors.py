@@ -14,9 +14,7 @@ from core.payments.models import CLOSED_UNPAID, PAID_STATES, Payment
 
 
 def _staff_tenants(actor: User) -> list[int]:
-    return list(
-        actor.memberships.filter(role__in=STAFF_ROLES).values_list("tenant_id", flat=True)
-    )
+    return list(actor.memberships.filter(role__in=STAFF_ROLES).values_list("tenant_id", flat=True))
 
 
 def payment_get_for(*, actor: User, reference: str) -> Payment:
@@ -97,5 +95,3 @@ def payment_stats_for(
             )
         )
     return result
-
-

@@ -91,9 +91,10 @@ def _context(payment: Payment) -> dict[str, Any]:
     checkout = payment.checkout or {}
     qr = ""
     if payment.state in OPEN_STATES and checkout.get("qr_string"):
-        qr = qr_svg(str(checkout["qr_string"]), label=_("QRIS code to pay %(reference)s") % {
-            "reference": payment.reference
-        })
+        qr = qr_svg(
+            str(checkout["qr_string"]),
+            label=_("QRIS code to pay %(reference)s") % {"reference": payment.reference},
+        )
     try:
         gateway_label = gateway_class(payment.gateway).label
     except GatewayMisconfigured:

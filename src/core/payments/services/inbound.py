@@ -46,7 +46,9 @@ def _rejected(gateway: str, inbound: Inbound, reference: str, reason: str) -> No
             data={"gateway": gateway, "reference": reference[:64], "reason": reason[:200]},
         )
     metrics.notification(gateway, Outcome.REJECTED)
-    log.warning("payment_notification_rejected", gateway=gateway, reference=reference, reason=reason)
+    log.warning(
+        "payment_notification_rejected", gateway=gateway, reference=reference, reason=reason
+    )
 
 
 def notification_receive(gateway: str, inbound: Inbound) -> Ack:

@@ -101,8 +101,7 @@ def payments_reconcile(now: datetime | None = None) -> ReconcileResult:
         Payment.objects.filter(pk=payment.pk).update(checked_at=now)
         payment.refresh_from_db()
         if payment.state in OPEN_STATES and (
-            payment.expires_at is None
-            or payment.expires_at + settings.PAYMENTS_EXPIRY_GRACE <= now
+            payment.expires_at is None or payment.expires_at + settings.PAYMENTS_EXPIRY_GRACE <= now
         ):
             result.expired += int(_expire(payment, now))
         elif payment.state in OPEN_STATES:
@@ -119,7 +118,7 @@ def payments_reconcile(now: datetime | None = None) -> ReconcileResult:
         except (GatewayUnavailable, GatewayMisconfigured):
             result.errors += 1
     if result.checked or result.expired or result.refunds_retried:
-        log.info("payments_reconciled", **{k: v for k, v in result.__dict__.items()})
+        log.info("payments_reconciled", **dict(result.__dict__))
     return result
 
 

@@ -126,7 +126,8 @@ def test_statistics_count_states_and_success_rate(shop: Shop):
     Client().post(f"/payments/sandbox/{failed.reference}/", {"action": "fail"})
     payment_start(order(shop, purpose_ref="4"))
     now = timezone.now()
-    query = f"?from={(now - timedelta(hours=1)).isoformat()}&to={(now + timedelta(hours=1)).isoformat()}"
+    start, end = (now - timedelta(hours=1)).isoformat(), (now + timedelta(hours=1)).isoformat()
+    query = f"?from={start}&to={end}"
 
     response = Api(shop.admin).get(
         f"/api/v1/tenants/{shop.tenant.pk}/payment-stats{query.replace('+', '%2B')}"
@@ -254,6 +255,9 @@ def test_the_reconciliation_command_prints_mismatches_as_csv(shop: Shop):
     )
 
     lines = out.getvalue().splitlines()
-    assert lines[0] == "reference,kind,gateway,state,expected_minor,ledger_minor,gateway_status,detail,at"
+    assert (
+        lines[0]
+        == "reference,kind,gateway,state,expected_minor,ledger_minor,gateway_status,detail,at"
+    )
     assert lines[1].startswith(f"{payment.reference},ledger_differs,sandbox,settled,50000,0,")
     assert len(lines) == 2

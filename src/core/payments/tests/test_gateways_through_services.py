@@ -134,8 +134,14 @@ def test_wipay_result_is_verified_by_its_hash_and_applied_once(shop: Shop):
             api_key=wipay_server.SANDBOX_API_KEY,
         )
         payment = payment_start(
-            order(shop, gateway="wipay", method="credit_card", currency="TTD", fee_minor=0,
-                  amount_minor=12_000)
+            order(
+                shop,
+                gateway="wipay",
+                method="credit_card",
+                currency="TTD",
+                fee_minor=0,
+                amount_minor=12_000,
+            )
         )
         assert payment.checkout["total"] == "120.00"
         result = urlsplit(server.pay(payment.gateway_txn_id))
@@ -167,8 +173,9 @@ def test_fac_hosted_page_result_is_completed_server_to_server(shop: Shop):
             page_name=fac_server.PAGE_NAME,
         )
         payment = payment_start(
-            order(shop, gateway="fac", method="card", currency="TTD", fee_minor=0,
-                  amount_minor=25_000)
+            order(
+                shop, gateway="fac", method="card", currency="TTD", fee_minor=0, amount_minor=25_000
+            )
         )
         form = server.hosted_page_submit(payment.checkout["spi_token"])
 

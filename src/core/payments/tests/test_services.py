@@ -53,8 +53,12 @@ def test_a_qris_payment_is_paid_on_the_sandbox_page_and_fulfilled_once(shop: Sho
 
     assert payment.state == State.PENDING
     assert payment.total_minor == 50_350
-    assert payment.checkout["qr_string"] == f"http://127.0.0.1:8000/payments/sandbox/{payment.reference}/"
-    assert payment.reference.startswith("TS-") and len(payment.reference) == 16
+    assert (
+        payment.checkout["qr_string"]
+        == f"http://127.0.0.1:8000/payments/sandbox/{payment.reference}/"
+    )
+    assert payment.reference.startswith("TS-")
+    assert len(payment.reference) == 16
 
     response = Client().post(f"/payments/sandbox/{payment.reference}/", {"action": "pay"})
 
@@ -69,7 +73,11 @@ def test_a_qris_payment_is_paid_on_the_sandbox_page_and_fulfilled_once(shop: Sho
         ("pending", "settled", "webhook"),
     ]
     note = Notification.objects.get(payment=payment)
-    assert (note.outcome, note.gateway_status, note.amount_minor) == ("applied", "settlement", 50_350)
+    assert (note.outcome, note.gateway_status, note.amount_minor) == (
+        "applied",
+        "settlement",
+        50_350,
+    )
     message = Message.objects.get(user=shop.payer, event="payment.settled")
     assert message.title == "Payment received: Rp 50,350"
     audit = AuditEvent.objects.filter(action="payment.state_changed", target_id=str(payment.pk))
@@ -133,7 +141,9 @@ def test_settlement_before_pending_settles_and_the_late_pending_is_stale(shop: S
     assert payment.state == State.SETTLED
     assert fulfilments(payment) == 1
     outcomes = list(
-        Notification.objects.filter(payment=payment).order_by("id").values_list("outcome", flat=True)
+        Notification.objects.filter(payment=payment)
+        .order_by("id")
+        .values_list("outcome", flat=True)
     )
     assert outcomes == ["applied", "stale"]
 
@@ -167,7 +177,11 @@ def test_a_notification_for_an_unknown_order_is_kept_and_acknowledged():
 
     assert response.status_code == 200
     note = Notification.objects.get()
-    assert (note.outcome, note.reference, note.payment) == ("unknown_payment", "TS-000000-NOSUCH", None)
+    assert (note.outcome, note.reference, note.payment) == (
+        "unknown_payment",
+        "TS-000000-NOSUCH",
+        None,
+    )
 
 
 def test_reconciliation_settles_a_payment_whose_notification_was_lost(shop: Shop):

@@ -1,7 +1,7 @@
 """Run reconciliation now, or print the mismatch report as CSV.
 
-    manage.py payments_reconcile                       # inquire, settle, expire, retry refunds
-    manage.py payments_reconcile --report --from 2026-11-01 --to 2026-12-01 [--ask-gateway]
+manage.py payments_reconcile                       # inquire, settle, expire, retry refunds
+manage.py payments_reconcile --report --from 2026-11-01 --to 2026-12-01 [--ask-gateway]
 """
 
 from __future__ import annotations
