@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("core.notifications.urls")),
     path("payments/", include("core.payments.urls")),
     path("water/", include("water.topups.urls")),
+    path("water/", include("water.portal.urls")),
     path("sw.js", service_worker, name="service_worker"),
     path("api/", api.urls),
     path(".well-known/", include("core.api.urls")),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "water.billing",
     "water.valves",
     "water.topups",
+    "water.portal",
     "roadside",
 ]
 

@@ -189,7 +189,8 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # Signed-in pages (the right-role actor is a water customer without MFA).
     ("*", "/home/"): static("/home/", ok=(302,)),
-    ("*", "/<service:service>/"): static("/water/"),
+    # ?overview=1 shows the overview instead of sending a customer to their workspace
+    ("*", "/<service:service>/"): static("/water/?overview=1"),
     ("*", "/accounts/password/"): static("/accounts/password/"),
     ("*", "/accounts/profile/"): static("/accounts/profile/"),
     ("*", "/accounts/sessions/"): static("/accounts/sessions/"),

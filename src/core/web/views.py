@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from core.accounts.models import User
 from core.accounts.permissions import access
 from core.tenancy.models import Service
+from core.web.portals import home_of
 from core.web.selectors import SERVICE_TIMEZONES, portal_overview_for, services_for
 
 
@@ -32,8 +33,12 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @access(authenticated=True)
 @require_http_methods(["GET"])
 def portal_view(request: HttpRequest, service: str) -> HttpResponse:
-    """A service's home: the user's organisations and roles, security state, members."""
+    """A service's home: the person's workspace when the product names one (`?overview=1`
+    shows the overview anyway), else their organisations, roles, security state, members."""
     user: User = request.user  # type: ignore[assignment]
+    workspace = home_of(service, user)
+    if workspace and request.GET.get("overview") != "1":
+        return redirect(workspace)
     overview = portal_overview_for(actor=user, service=service)
     return render(
         request,

@@ -66,3 +66,33 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["account_id", "id"]
         indexes = [models.Index(fields=["tenant", "kind", "created_at"])]
+
+
+class DailyUsage(models.Model):
+    """A meter's billed litres and consumption charges on one local day of its client.
+
+    Kept in the same transaction as billing (`services/rollups.py`), so the dashboards read
+    a year in a few hundred rows instead of thousands of readings per meter.
+    """
+
+    # No separate FK indexes: (tenant, day) and the unique (meter, day) lead with them, and
+    # every index is written by billing's upsert.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    meter = models.ForeignKey(
+        "water_meters.Meter", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    day = models.DateField(help_text="The client's local date of the readings.")
+    litres = models.BigIntegerField(default=0)
+    charge_idr = models.BigIntegerField(default=0)
+    readings = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "day"], name="uniq_daily_usage_meter_day")
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="daily_usage_tenant_day")]
+
+    def __str__(self) -> str:
+        return f"usage of meter {self.meter_id} on {self.day}"

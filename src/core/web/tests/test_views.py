@@ -84,7 +84,7 @@ def test_a_customer_sees_their_organisation_and_role_but_no_member_list(
     _member(user_factory, membership_factory, water, Role.CUSTOMER, email="neighbour@example.id")
     client.force_login(customer)
 
-    response = client.get("/water/")
+    response = client.get("/water/?overview=1")
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -105,7 +105,7 @@ def test_a_tenant_admin_sees_the_members_of_their_tenant_only(
     )
     client.force_login(admin)
 
-    response = client.get("/water/")
+    response = client.get("/water/?overview=1")
 
     content = response.content.decode()
     organisation = response.context["overview"].organisations[0]
@@ -154,7 +154,7 @@ def test_the_superadmin_sees_every_tenant_of_the_service(
     mfa_enrol(root)
     client.force_login(root)
 
-    response = client.get("/water/")
+    response = client.get("/water/?overview=1")
 
     assert [t.pk for t in response.context["overview"].platform_tenants] == [water.pk, second.pk]
     assert b"RoadSide+ Trinidad" not in response.content
@@ -239,3 +239,25 @@ def test_the_landing_page_speaks_the_chosen_language(client, language, heading):
 
     assert f'<html lang="{language}">' in response.content.decode()
     assert heading in response.content.decode()
+
+
+def test_the_water_portal_home_sends_each_person_to_their_own_workspace(
+    client, user_factory, membership_factory, water, mfa_enrol
+):
+    customer = _member(user_factory, membership_factory, water, Role.CUSTOMER)
+    operator = _member(
+        user_factory, membership_factory, water, Role.CLIENT_OPERATOR, email="op@example.id"
+    )
+    mfa_enrol(operator)
+    root = user_factory(email="root@example.id", is_superuser=True, is_staff=True)
+    mfa_enrol(root)
+    landed = {}
+    for person in (customer, operator, root):
+        client.force_login(person)
+        landed[person.email] = client.get("/water/")["Location"]
+
+    assert landed == {
+        customer.email: "/water/my/",
+        "op@example.id": f"/water/t/{water.pk}/",
+        "root@example.id": "/water/platform/",
+    }

@@ -41,6 +41,7 @@ from water.billing.services.ledger import month_of
 from water.billing.services.live import balances_publish
 from water.billing.services.pricing_run import MonthTariff, month_tariff
 from water.billing.services.readings import _apply_locked, _validated
+from water.billing.services.rollups import usage_add, usage_of_readings
 from water.billing.services.rules import balance_changed, client_for
 from water.meters.models import Meter, Reading, ReadingSource
 from water.registry.models import Client, Customer, CustomerClass
@@ -217,7 +218,10 @@ def _apply_fast(plans: list[_Plan], source: str, now: datetime) -> dict[int, App
     results: dict[int, ApplyResult] = {}
     if not plans:
         return results
-    insert_readings([r for plan in plans for r in plan.readings], now)
+    readings = [r for plan in plans for r in plan.readings]
+    insert_readings(readings, now)
+    zones = {p.meter.tenant_id: ZoneInfo(p.client.timezone or "Asia/Jakarta") for p in plans}
+    usage_add(usage_of_readings(readings, zones))
     wanted = {f"fixed:{p.account.pk}:{p.month:%Y-%m}": p for p in plans if p.tariff.fixed_idr}
     due = set(wanted) - set(
         LedgerEntry.objects.filter(idempotency_key__in=list(wanted)).values_list(

@@ -35,6 +35,7 @@ from water.billing.models import EntryKind, LedgerEntry, PrepaidAccount
 from water.billing.services.ledger import Posting, account_locked, post
 from water.billing.services.live import balances_publish
 from water.billing.services.pricing_run import Row, month_plan, recompute
+from water.billing.services.rollups import usage_add, usage_of_rows
 from water.billing.services.rules import balance_changed, client_for
 from water.billing.services.series import REVERSE_FLOW
 from water.meters.models import Meter, Reading, ReadingSource
@@ -209,6 +210,7 @@ def _apply_locked(*, meter: Meter, readings: Sequence[ReadingInput], source: str
     rows = recompute(stored, fresh, meter.register_max_litres, tz)
     plan = month_plan(rows, meter, account, tz)
     _write_readings(rows, meter, source)
+    usage_add(usage_of_rows(rows, meter, tz))
     fixed = _unbilled_fixed(account, plan.fixed_by_month)
     balance_before = account.balance_idr
     post(account, _postings(rows, account, dict(fixed)))

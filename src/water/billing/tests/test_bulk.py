@@ -2,7 +2,8 @@
 
 Random multi-meter batches are applied to two identical fresh worlds, one meter at a time
 with `readings_apply` and all at once with `readings_apply_many`; every stored reading,
-ledger entry, account, meter, alert, valve command, signal and returned result must match.
+daily usage row, ledger entry, account, meter, alert, valve command, signal and returned
+result must match, and each meter's daily usage must equal `consumption_for`'s buckets.
 The batches mix the fast path (in-order readings within a month) with everything it hands
 to the per-meter path: replays, late readings, reverse flow, month changes, a meter without
 an account yet.
@@ -11,7 +12,7 @@ an account yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 
 from water.billing import signals
 from water.billing.inputs import ReadingInput
-from water.billing.models import LedgerEntry, PrepaidAccount
+from water.billing.models import DailyUsage, LedgerEntry, PrepaidAccount
+from water.billing.selectors import consumption_for
 from water.billing.services import account_credit, readings_apply
 from water.billing.services.bulk import readings_apply_many
 from water.billing.services.ledger_check import ledger_check
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.django_db
 # 20:00 in Jakarta on April 30th: a series of 30-minute readings crosses into May at 17:00 UTC.
 START = datetime(2026, 4, 30, 13, 0, tzinfo=UTC)
 METERS = 4
+LAST_DAY = date(2026, 5, 2)
 SIGNALS = (signals.balance_low, signals.credit_exhausted, signals.credit_restored)
 
 
@@ -186,8 +189,15 @@ def _state(world: World) -> dict[str, object]:
             "meter_id", "kind", "status", "priority", "reason"
         )
     )
+    usage = sorted(
+        (index[m], *rest)
+        for m, *rest in DailyUsage.objects.filter(meter__in=world.meters).values_list(
+            "meter_id", "day", "litres", "charge_idr", "readings"
+        )
+    )
     return {
         "readings": readings,
+        "usage": usage,
         "ledger": ledger,
         "accounts": account_rows,
         "meters": meters,
@@ -249,6 +259,23 @@ def test_bulk_apply_matches_per_meter_apply(scenario, django_capture_on_commit_c
     assert results[id(bulk)] == results[id(one_by_one)]
     assert sorted(sent[id(bulk)]) == sorted(sent[id(one_by_one)])
     assert ledger_check().problems == []
+    # and the daily rollup both paths kept is what consumption_for reads from the readings
+    for world in (one_by_one, bulk):
+        for meter in world.meters:
+            buckets = consumption_for(
+                meter=meter, period="daily", date_from=START.date(), date_to=LAST_DAY
+            )
+            assert _usage(meter) == [
+                (b.period_start, b.litres, b.charge_idr, b.readings) for b in buckets
+            ]
+
+
+def _usage(meter: Meter) -> list[tuple[date, int, int, int]]:
+    return list(
+        DailyUsage.objects.filter(meter=meter)
+        .order_by("day")
+        .values_list("day", "litres", "charge_idr", "readings")
+    )
 
 
 def test_in_order_batch_takes_a_fixed_number_of_queries(django_assert_max_num_queries):
@@ -264,7 +291,11 @@ def test_in_order_batch_takes_a_fixed_number_of_queries(django_assert_max_num_qu
         for m in world.meters
     }
     # savepoint, lock, latest, classes, client, tariff (<= 3), fixed keys, 2 inserts,
-    # 2 bulk updates, release: the same for 4 meters or 400
-    with django_assert_max_num_queries(15):
+    # the rollup upsert, 2 bulk updates, release: the same for 4 meters or 400
+    with django_assert_max_num_queries(16):
         results = readings_apply_many(batch, source="mqtt")
     assert {r.accepted for r in results.values()} == {49}
+    assert [_usage(m) for m in world.meters] == [
+        [(date(2026, 4, 30), 500, sum(r.charge_idr for r in m.readings.all()), 51)]
+        for m in world.meters
+    ]

@@ -325,8 +325,9 @@ def test_a_batch_costs_the_same_queries_whatever_its_size():
     # then both cost the same fixed number of statements
     # (savepoint, lock, replay guard, client, anchor, tail, class, month volume, tariff and
     # blocks, insert, ids, ledger insert, alert and command checks, account, meter, the
-    # portal user and valve state for the live event, the live event insert, release)
-    assert ten == hundred == 21
+    # portal user and valve state for the live event, the live event insert, the daily usage
+    # rollup upsert, release)
+    assert ten == hundred == 22
 
 
 def test_a_tenant_without_a_client_profile_is_billed_under_the_default_rules():
