@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -100,7 +101,7 @@ def _rows(payment: Payment) -> list[tuple[str, str]]:
     rows += [(_("Paid for"), label), (_("Payment method"), _method(payment))]
     if payment.gateway_txn_id:
         rows.append((_("Transaction ID"), payment.gateway_txn_id))
-    rows += [(_("Amount"), values["amount"]), (_("Fee"), values["fee"])]
+    rows += [(_("Amount"), values["amount"]), (pgettext("receipt line", "Fee"), values["fee"])]
     rows.append((_("Total paid"), values["total"]))
     if payment.refunded_minor:
         rows.append((_("Refunded so far"), values["refunded"]))

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
 
 from core.crypto.fields import DecryptionError
 from water.meters.devices import protocol
@@ -123,6 +123,25 @@ def simulated_meters(*, count: int, tenant_slug: str | None = None) -> list[Simu
     return found
 
 
+def _fleet(config: SimulatorConfig, stop: threading.Event) -> list[SimulatedMeter]:
+    """The meters to simulate; enrolment retried while another thread holds a table lock.
+
+    In the embedded mode the simulator starts beside the web server and the worker threads on
+    one SQLite database, whose table locks are not waited for like row locks.
+    """
+    for attempt in range(8):
+        try:
+            return simulated_meters(count=config.count, tenant_slug=config.tenant_slug)
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            logger.warning("meter simulator: database busy, retrying enrolment")
+            connections.close_all()
+            if stop.wait(0.25 * (attempt + 1)):
+                return []
+    return simulated_meters(count=config.count, tenant_slug=config.tenant_slug)
+
+
 @dataclass
 class SimulatorConfig:
     """What to simulate and where to send it."""
@@ -137,7 +156,7 @@ class SimulatorConfig:
 
 def simulator_run(config: SimulatorConfig, stop: threading.Event) -> int:
     """Report every `interval` seconds until `stop` is set; returns the reports sent."""
-    fleet = simulated_meters(count=config.count, tenant_slug=config.tenant_slug)
+    fleet = _fleet(config, stop)
     connections.close_all()  # from here on the simulator is a device: wire protocol only
     if not fleet:
         logger.warning("meter simulator: no active meters to simulate")
